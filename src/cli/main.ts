@@ -1,0 +1,42 @@
+// The `poolpoint` command line. Each subcommand returns its output; errors become one clear line.
+import { ConfigError } from '../domain/config.ts';
+import { ScenarioError } from '../scenario/scenario.ts';
+import { CliError } from './errors.ts';
+import { replayCommand } from './replay.ts';
+
+const usage = `usage: poolpoint <command> [options]
+
+commands:
+  replay FILE [--reasons]   run a scenario file (SPEC.md format) and print the final state as JSON
+  demo                      replay the demo scenario in examples/ and print its state
+`;
+
+type Subcommand = (args: readonly string[]) => string | Promise<string>;
+
+const subcommands: Record<string, Subcommand> = {
+  replay: replayCommand,
+  demo: () => replayCommand([new URL('../../examples/demo.json', import.meta.url).pathname]),
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage);
+    return name === undefined ? 2 : 0;
+  }
+  const subcommand = subcommands[name];
+  if (subcommand === undefined) {
+    process.stderr.write(`poolpoint: unknown command "${name}"\n${usage}`);
+    return 2;
+  }
+  try {
+    process.stdout.write(await subcommand(args));
+    return 0;
+  } catch (error) {
+    if (error instanceof CliError || error instanceof ScenarioError || error instanceof ConfigError) {
+      process.stderr.write(`poolpoint ${name}: ${error.message}\n`);
+      return error instanceof CliError ? error.exitCode : 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,274 @@
+// decide(state, command) → event | rejection. Pure: it reads the state and changes nothing.
+import { type AgentLevel, agentLevels, regionAt, regionPattern } from './config.ts';
+import type {
+  AppointAgent,
+  Command,
+  Event,
+  Inject,
+  MemberForcedOut,
+  Order,
+  OrderSettled,
+  PointsSold,
+  RegisterMember,
+  RegisterMerchant,
+  Rejection,
+  Reward,
+  RewardKind,
+  Sell,
+} from './messages.ts';
+import { fingerprint, rejection } from './messages.ts';
+import { agentKey, isSelfOrAncestor, type Member, type Merchant, type State } from './state.ts';
+import {
+  applyRate,
+  assert,
+  type Cents,
+  cents,
+  formatCents,
+  formatMicros,
+  MICROS_PER_POINT,
+  type Micros,
+  micros,
+  minCents,
+  PPM_ONE,
+  type Ppm,
+  ppm,
+  ZERO_CENTS,
+} from './units.ts';
+
+export type Decision =
+  | { readonly kind: 'event'; readonly event: Event }
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'rejected'; readonly rejection: Rejection };
+
+const accept = (event: Event): Decision => ({ kind: 'event', event });
+const reject = (code: Rejection['code'], message: string): Decision => ({
+  kind: 'rejected',
+  rejection: rejection(code, message),
+});
+
+export function decide(state: State, command: Command): Decision {
+  switch (command.type) {
+    case 'registerMember':
+      return decideRegisterMember(state, command);
+    case 'registerMerchant':
+      return decideRegisterMerchant(state, command);
+    case 'appointAgent':
+      return decideAppointAgent(state, command);
+    case 'order':
+    case 'sell':
+    case 'inject':
+      return decideIdentified(state, command);
+    default: {
+      const unreachable: never = command;
+      return unreachable;
+    }
+  }
+}
+
+function decideIdentified(state: State, command: Order | Sell | Inject): Decision {
+  if (command.id === '') return reject('missing_id', 'every event needs a non-empty id');
+  const seen = state.processed.get(command.id);
+  if (seen !== undefined) {
+    if (seen === fingerprint(command)) return { kind: 'duplicate' };
+    return reject('id_reused', `id ${command.id} reused with different content`);
+  }
+  switch (command.type) {
+    case 'order':
+      return decideOrder(state, command);
+    case 'sell':
+      return decideSell(state, command);
+    case 'inject':
+      if (command.amount <= 0n) return reject('invalid_amount', 'an injection must be above zero');
+      return accept({ type: 'PoolInjected', command });
+    default: {
+      const unreachable: never = command;
+      return unreachable;
+    }
+  }
+}
+
+function decideRegisterMember(state: State, command: RegisterMember): Decision {
+  if (command.member === '') return reject('malformed', 'a member needs a non-empty id');
+  if (state.members.has(command.member)) {
+    return reject('member_exists', `member ${command.member} is already registered`);
+  }
+  if (command.referrer !== null && !state.members.has(command.referrer)) {
+    return reject('unknown_member', `referrer ${command.referrer} is not a member`);
+  }
+  return accept({ type: 'MemberRegistered', command });
+}
+
+function decideRegisterMerchant(state: State, command: RegisterMerchant): Decision {
+  if (command.merchant === '') return reject('malformed', 'a merchant needs a non-empty id');
+  if (state.merchants.has(command.merchant)) {
+    return reject('merchant_exists', `merchant ${command.merchant} is already registered`);
+  }
+  for (const member of [command.owner, command.recruiter]) {
+    if (member !== null && !state.members.has(member)) {
+      return reject('unknown_member', `${member} is not a member`);
+    }
+  }
+  if (command.region !== null && !regionPattern.test(command.region)) {
+    return reject('invalid_region', `region "${command.region}" is not a 6-digit code`);
+  }
+  const rate = command.commissionRate;
+  if (rate !== null && (rate < 0n || rate > PPM_ONE)) {
+    return reject('malformed', 'commissionRate must be between 0 and 1');
+  }
+  return accept({ type: 'MerchantRegistered', command });
+}
+
+function decideAppointAgent(state: State, command: AppointAgent): Decision {
+  if (!state.members.has(command.member)) {
+    return reject('unknown_member', `agent ${command.member} is not a member`);
+  }
+  if (!agentLevels.includes(command.level)) {
+    return reject('malformed', `agent level must be one of ${agentLevels.join(', ')}`);
+  }
+  if (!regionPattern.test(command.region)) {
+    return reject('invalid_region', `region "${command.region}" is not a 6-digit code`);
+  }
+  const region = regionAt(command.region, command.level);
+  if (state.agents.has(agentKey(command.level, region))) {
+    return reject('agent_exists', `region ${region} already has a ${command.level} agent`);
+  }
+  return accept({ type: 'AgentAppointed', command });
+}
+
+function decideOrder(state: State, command: Order): Decision {
+  const buyer = state.members.get(command.member);
+  if (buyer === undefined) return reject('unknown_member', `${command.member} is not a member`);
+  const merchant = state.merchants.get(command.merchant);
+  if (merchant === undefined) {
+    return reject('unknown_merchant', `${command.merchant} is not a merchant`);
+  }
+  if (command.amount <= 0n) return reject('invalid_amount', 'an order amount must be above zero');
+  return accept(settleOrder(state, command, buyer, merchant));
+}
+
+/** Steps 1–6 of SPEC.md "Settling an order". */
+function settleOrder(state: State, command: Order, buyer: Member, merchant: Merchant): OrderSettled {
+  const { config } = state;
+  const amount = command.amount;
+  const bound = bindingFor(state, buyer, merchant);
+  const referrer = bound ?? buyer.referrer;
+  const commission = applyRate(amount, merchant.commissionRate ?? config.commissionRate);
+  const inflow = applyRate(commission, config.poolShare);
+  const budget = new Budget(applyRate(commission, config.distributionShare), amount);
+  budget.pay('direct', referrer, config.rewards.direct);
+  budget.pay('indirect', referrer?.referrer ?? null, config.rewards.indirect);
+  budget.pay('merchantRecruiter', merchant.recruiter, config.rewards.merchantRecruiter);
+  if (merchant.region !== null) payAgents(state, budget, merchant.region);
+  let value = applyRate(inflow, config.mintRatio);
+  const mintCap = config.maxMintValuePerOrder;
+  if (mintCap !== null) value = minCents(value, mintCap);
+  return {
+    type: 'OrderSettled',
+    command,
+    bound: bound?.id ?? null,
+    commission,
+    inflow,
+    rewards: budget.paid,
+    minted: mintQuantity(state, value),
+  };
+}
+
+function bindingFor(state: State, buyer: Member, merchant: Merchant): Member | null {
+  const owner = merchant.owner;
+  if (!state.config.bindOnFirstOrder || buyer.referrer !== null || owner === null) return null;
+  // Binding the buyer under one of its own downline (or itself) would close a cycle.
+  return isSelfOrAncestor(buyer, owner) ? null : owner;
+}
+
+/** The distribution budget of one order: each reward is cut to what is left of it. */
+class Budget {
+  readonly paid: Reward[] = [];
+  constructor(
+    private left: Cents,
+    private readonly amount: Cents,
+  ) {}
+
+  pay(kind: RewardKind, recipient: Member | null, rate: Ppm): void {
+    if (recipient === null) return;
+    const amount = minCents(applyRate(this.amount, rate), this.left);
+    if (amount === 0n) return;
+    this.left = cents(this.left - amount);
+    this.paid.push({ kind, member: recipient.id, amount });
+  }
+}
+
+/** Agents district → city → province, each paid the differential over the lower levels reached (级差). */
+function payAgents(state: State, budget: Budget, region: string): void {
+  const rates = state.config.rewards.agents;
+  let reachedRate = ppm(0n);
+  for (const level of agentLevels) {
+    const agent = state.agents.get(agentKey(level, regionAt(region, level as AgentLevel)));
+    const rate = rates[level];
+    if (agent === undefined || rate <= reachedRate) continue;
+    budget.pay(level, agent, ppm(rate - reachedRate));
+    reachedRate = rate;
+  }
+}
+
+/** Step 6: points worth `value` at the price before this order's inflow. */
+export function mintQuantity(state: State, value: Cents): Micros {
+  if (state.supply > 0n) {
+    assert(state.pool > 0n, 'pool must be positive while supply is');
+    return micros((value * state.supply) / state.pool);
+  }
+  const last = state.lastPriceBeforeEmpty;
+  if (last !== null) return micros((value * last.supply) / last.pool);
+  return micros((value * MICROS_PER_POINT) / state.config.initialPrice);
+}
+
+function decideSell(state: State, command: Sell): Decision {
+  const seller = state.members.get(command.member);
+  if (seller === undefined) return reject('unknown_member', `${command.member} is not a member`);
+  const points = command.points;
+  if (points <= 0n) return reject('invalid_points', 'points to sell must be above zero');
+  if (points > seller.points) {
+    return reject(
+      'insufficient_points',
+      `${command.member} holds ${formatMicros(seller.points)} points, fewer than ${formatMicros(points)}`,
+    );
+  }
+  const minimum = state.config.minConsumptionToSell;
+  if (seller.consumption < minimum) {
+    return reject(
+      'consumption_below_minimum',
+      `selling needs lifetime consumption of at least ${formatCents(minimum)}; ${command.member} has ${formatCents(seller.consumption)}`,
+    );
+  }
+  const supplyAfter = state.supply - points;
+  if (supplyAfter > 0n && supplyAfter < state.config.minSupply) {
+    return reject(
+      'supply_below_minimum',
+      `the sale would leave a supply of ${formatMicros(micros(supplyAfter))}, below the minimum ${formatMicros(state.config.minSupply)}`,
+    );
+  }
+  const { gross, payout } = saleValue(state, points);
+  const event: PointsSold = { type: 'PointsSold', command, gross, payout };
+  return accept(event);
+}
+
+/** `gross = floor(q × P / S)`, `payout = floor(gross × (1 − fee))`; the fee stays in the pool. */
+function saleValue(state: State, points: Micros): { gross: Cents; payout: Cents } {
+  assert(points <= state.supply && state.supply > 0n, 'a sale needs points in supply');
+  const gross = cents((points * state.pool) / state.supply);
+  return { gross, payout: applyRate(gross, ppm(PPM_ONE - state.config.sellFee)) };
+}
+
+/** The next forced exit due at the current price (SPEC.md "Forced exit"), or null. */
+export function decideForcedExit(state: State): MemberForcedOut | null {
+  const member = state.exitQueue.peek();
+  if (member === undefined) return null;
+  if (member.points > 0n && !isDue(state, member)) return null;
+  const { gross, payout } =
+    member.points > 0n ? saleValue(state, member.points) : { gross: ZERO_CENTS, payout: ZERO_CENTS };
+  return { type: 'MemberForcedOut', member: member.id, points: member.points, gross, payout };
+}
+
+/** `R + H × P / S ≥ cap × C`, cross-multiplied: `N × S ≤ P × H × 10^6`. */
+function isDue(state: State, member: Member): boolean {
+  return member.triggerNumerator * state.supply <= state.pool * member.points * PPM_ONE;
+}

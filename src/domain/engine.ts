@@ -1,0 +1,43 @@
+// One command through the rules: decide, evolve, then settle the forced exits it made due.
+import { type Decision, decide, decideForcedExit } from './decide.ts';
+import { evolve } from './evolve.ts';
+import type { Command, Event, MemberForcedOut, Rejection } from './messages.ts';
+import type { State } from './state.ts';
+
+export type Outcome =
+  | { readonly kind: 'accepted'; readonly events: readonly Event[] }
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'rejected'; readonly rejection: Rejection };
+
+/**
+ * Decides `command` against `state` and applies what it decided. A rejection or a duplicate
+ * changes nothing. The accepted command's events come first, then each forced exit it triggered.
+ */
+export function execute(state: State, command: Command): Outcome {
+  const decision: Decision = decide(state, command);
+  if (decision.kind !== 'event') return decision;
+  evolve(state, decision.event);
+  const exits = settleForcedExits(state);
+  return { kind: 'accepted', events: exits.length === 0 ? [decision.event] : [decision.event, ...exits] };
+}
+
+/**
+ * Each exit raises the price, so exits cascade. The loop is bounded: every pass closes one open
+ * cycle, and there are no more open cycles than members.
+ */
+export function settleForcedExits(state: State): MemberForcedOut[] {
+  const exits: MemberForcedOut[] = [];
+  const passesMax = state.members.size;
+  for (let pass = 0; pass <= passesMax; pass += 1) {
+    const exit = decideForcedExit(state);
+    if (exit === null) return exits;
+    evolve(state, exit);
+    exits.push(exit);
+  }
+  throw new Error('invariant violated: more forced exits than open cycles');
+}
+
+/** Applies events already decided (a stored log); forced exits arrive as events of their own. */
+export function applyEvents(state: State, events: Iterable<Event>): void {
+  for (const event of events) evolve(state, event);
+}

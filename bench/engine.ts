@@ -1,0 +1,121 @@
+// npm run bench:engine — settles 1,000,000 orders (plus 10% sells) over 1,000,000 members and over
+// 1,000 members, with random referral trees, merchants in real region codes and agents, and prints one
+// JSON line per case. Generation and registration are not timed; settlement is.
+import { parseConfig } from '../src/domain/config.ts';
+import { execute } from '../src/domain/engine.ts';
+import type { IdentifiedCommand } from '../src/domain/messages.ts';
+import { createState, type State } from '../src/domain/state.ts';
+import { cents, micros } from '../src/domain/units.ts';
+
+const ordersPerCase = Number(process.env.BENCH_ORDERS ?? 1_000_000);
+const memberCounts = (process.env.BENCH_MEMBERS ?? '1000000,1000').split(',').map(Number);
+const merchantCount = 2_000;
+const sellShare = 0.1;
+const districts = ['440306', '440305', '440106', '110105', '310115', '330106', '510107', '420111'];
+
+/** xorshift32: a seeded generator, so every run benches the same history. */
+function random(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4_294_967_296;
+  };
+}
+
+function setup(members: number, next: () => number): State {
+  const state = createState(parseConfig({}));
+  const accept = (outcome: ReturnType<typeof execute>): void => {
+    if (outcome.kind !== 'accepted') throw new Error(`setup rejected: ${JSON.stringify(outcome)}`);
+  };
+  for (let index = 0; index < members; index += 1) {
+    // Referral trees: most members were referred by an earlier one, a few came on their own.
+    const referrer = index > 0 && next() < 0.8 ? `mem_${Math.floor(next() * index)}` : null;
+    accept(execute(state, { type: 'registerMember', member: `mem_${index}`, referrer }));
+  }
+  for (let index = 0; index < merchantCount; index += 1) {
+    const owner = next() < 0.7 ? `mem_${Math.floor(next() * members)}` : null;
+    accept(
+      execute(state, {
+        type: 'registerMerchant',
+        merchant: `mch_${index}`,
+        owner,
+        recruiter: `mem_${Math.floor(next() * members)}`,
+        region: districts[index % districts.length] as string,
+        commissionRate: null,
+      }),
+    );
+  }
+  for (const [index, region] of districts.entries()) {
+    const agent = (level: 'district' | 'city' | 'province'): void =>
+      accept(
+        execute(state, {
+          type: 'appointAgent',
+          member: `mem_${(index * 7 + level.length) % members}`,
+          level,
+          region,
+        }),
+      );
+    agent('district');
+    if (index % 2 === 0) agent('city');
+    if (index % 4 === 0 && region.slice(0, 2) !== '44') agent('province');
+  }
+  return state;
+}
+
+function generateOrders(members: number, next: () => number): IdentifiedCommand[] {
+  const orders: IdentifiedCommand[] = [];
+  for (let index = 0; index < ordersPerCase; index += 1) {
+    orders.push({
+      type: 'order',
+      id: `ord_${index}`,
+      member: `mem_${Math.floor(next() * members)}`,
+      merchant: `mch_${Math.floor(next() * merchantCount)}`,
+      amount: cents(BigInt(1_000 + Math.floor(next() * 99_000))), // ¥10.00 – ¥1,000.00
+    });
+  }
+  return orders;
+}
+
+function runCase(members: number): void {
+  const next = random(members);
+  const state = setup(members, next);
+  const orders = generateOrders(members, next);
+  const sellers = orders.map((order) => (order as { member: string }).member);
+  let sells = 0;
+  let rejected = 0;
+  global.gc?.();
+  const started = process.hrtime.bigint();
+  for (let index = 0; index < orders.length; index += 1) {
+    if (execute(state, orders[index] as IdentifiedCommand).kind !== 'accepted') rejected += 1;
+    if (next() < sellShare / (1 - sellShare)) {
+      // Sell half of what an earlier buyer holds, if anything.
+      const seller = state.members.get(sellers[Math.floor(next() * (index + 1))] as string);
+      if (seller === undefined || seller.points < 2n) continue;
+      const outcome = execute(state, {
+        type: 'sell',
+        id: `sel_${index}`,
+        member: seller.id,
+        points: micros(seller.points / 2n),
+      });
+      if (outcome.kind === 'accepted') sells += 1;
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (rejected > 0) throw new Error(`${rejected} orders were rejected`);
+  const line = {
+    bench: 'engine',
+    members,
+    orders: orders.length,
+    sells,
+    forcedExits: state.forcedExits,
+    seconds: Number(seconds.toFixed(3)),
+    ordersPerSecond: Math.round(orders.length / seconds),
+    eventsPerSecond: Math.round((orders.length + sells) / seconds),
+    heapMB: Math.round(process.memoryUsage().heapUsed / 1048576),
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+for (const members of memberCounts) runCase(members);

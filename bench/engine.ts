@@ -91,13 +91,14 @@ function runCase(members: number): void {
     if (execute(state, orders[index] as IdentifiedCommand).kind !== 'accepted') rejected += 1;
     if (next() < sellShare / (1 - sellShare)) {
       // Sell half of what an earlier buyer holds, if anything.
-      const seller = state.members.get(sellers[Math.floor(next() * (index + 1))] as string);
-      if (seller === undefined || seller.points < 2n) continue;
+      const seller = sellers[Math.floor(next() * (index + 1))] as string;
+      const holdings = state.members.points(state.members.indexOf(seller));
+      if (holdings < 2n) continue;
       const outcome = execute(state, {
         type: 'sell',
         id: `sel_${index}`,
-        member: seller.id,
-        points: micros(seller.points / 2n),
+        member: seller,
+        points: micros(holdings / 2n),
       });
       if (outcome.kind === 'accepted') sells += 1;
     }

@@ -1,5 +1,5 @@
 // decide(state, command) → event | rejection. Pure: it reads the state and changes nothing.
-import { type AgentLevel, agentLevels, regionAt, regionPattern } from './config.ts';
+import { agentLevels, regionAt, regionPattern } from './config.ts';
 import type {
   AppointAgent,
   Command,
@@ -16,8 +16,17 @@ import type {
   RewardKind,
   Sell,
 } from './messages.ts';
-import { fingerprint, rejection } from './messages.ts';
-import { agentKey, isSelfOrAncestor, type Member, type Merchant, type State } from './state.ts';
+import { rejection, sameContent } from './messages.ts';
+import {
+  agentKey,
+  isSelfOrAncestor,
+  type MemberIndex,
+  type Merchant,
+  NOBODY,
+  type Resolved,
+  Slot,
+  type State,
+} from './state.ts';
 import {
   applyRate,
   assert,
@@ -36,7 +45,7 @@ import {
 } from './units.ts';
 
 export type Decision =
-  | { readonly kind: 'event'; readonly event: Event }
+  | { readonly kind: 'event'; readonly event: Event; readonly resolved?: Resolved }
   | { readonly kind: 'duplicate' }
   | { readonly kind: 'rejected'; readonly rejection: Rejection };
 
@@ -69,7 +78,7 @@ function decideIdentified(state: State, command: Order | Sell | Inject): Decisio
   if (command.id === '') return reject('missing_id', 'every event needs a non-empty id');
   const seen = state.processed.get(command.id);
   if (seen !== undefined) {
-    if (seen === fingerprint(command)) return { kind: 'duplicate' };
+    if (sameContent(seen, command)) return { kind: 'duplicate' };
     return reject('id_reused', `id ${command.id} reused with different content`);
   }
   switch (command.type) {
@@ -136,75 +145,82 @@ function decideAppointAgent(state: State, command: AppointAgent): Decision {
 }
 
 function decideOrder(state: State, command: Order): Decision {
-  const buyer = state.members.get(command.member);
-  if (buyer === undefined) return reject('unknown_member', `${command.member} is not a member`);
+  const buyer = state.members.indexOf(command.member);
+  if (buyer === NOBODY) return reject('unknown_member', `${command.member} is not a member`);
   const merchant = state.merchants.get(command.merchant);
   if (merchant === undefined) {
     return reject('unknown_merchant', `${command.merchant} is not a merchant`);
   }
   if (command.amount <= 0n) return reject('invalid_amount', 'an order amount must be above zero');
-  return accept(settleOrder(state, command, buyer, merchant));
+  return settleOrder(state, command, buyer, merchant);
 }
 
 /** Steps 1–6 of SPEC.md "Settling an order". */
-function settleOrder(state: State, command: Order, buyer: Member, merchant: Merchant): OrderSettled {
-  const { config } = state;
+function settleOrder(state: State, command: Order, buyer: MemberIndex, merchant: Merchant): Decision {
+  const { config, members } = state;
   const amount = command.amount;
   const bound = bindingFor(state, buyer, merchant);
-  const referrer = bound ?? buyer.referrer;
+  const referrer = bound !== NOBODY ? bound : (members.referrer[buyer] as MemberIndex);
   const commission = applyRate(amount, merchant.commissionRate ?? config.commissionRate);
   const inflow = applyRate(commission, config.poolShare);
-  const budget = new Budget(applyRate(commission, config.distributionShare), amount);
+  const budget = new Budget(state, applyRate(commission, config.distributionShare), amount);
+  const indirect = referrer === NOBODY ? NOBODY : (members.referrer[referrer] as MemberIndex);
   budget.pay('direct', referrer, config.rewards.direct);
-  budget.pay('indirect', referrer?.referrer ?? null, config.rewards.indirect);
+  budget.pay('indirect', indirect, config.rewards.indirect);
   budget.pay('merchantRecruiter', merchant.recruiter, config.rewards.merchantRecruiter);
   if (merchant.region !== null) payAgents(state, budget, merchant.region);
   let value = applyRate(inflow, config.mintRatio);
   const mintCap = config.maxMintValuePerOrder;
   if (mintCap !== null) value = minCents(value, mintCap);
-  return {
+  const event: OrderSettled = {
     type: 'OrderSettled',
     command,
-    bound: bound?.id ?? null,
+    bound: bound === NOBODY ? null : members.id(bound),
     commission,
     inflow,
     rewards: budget.paid,
     minted: mintQuantity(state, value),
   };
+  return { kind: 'event', event, resolved: { member: buyer, merchant, recipients: budget.recipients } };
 }
 
-function bindingFor(state: State, buyer: Member, merchant: Merchant): Member | null {
+function bindingFor(state: State, buyer: MemberIndex, merchant: Merchant): MemberIndex {
   const owner = merchant.owner;
-  if (!state.config.bindOnFirstOrder || buyer.referrer !== null || owner === null) return null;
+  const unbound = state.members.referrer[buyer] === NOBODY;
+  if (!state.config.bindOnFirstOrder || !unbound || owner === NOBODY) return NOBODY;
   // Binding the buyer under one of its own downline (or itself) would close a cycle.
-  return isSelfOrAncestor(buyer, owner) ? null : owner;
+  return isSelfOrAncestor(state.members, buyer, owner) ? NOBODY : owner;
 }
 
 /** The distribution budget of one order: each reward is cut to what is left of it. */
 class Budget {
   readonly paid: Reward[] = [];
+  readonly recipients: MemberIndex[] = [];
   constructor(
+    private readonly state: State,
     private left: Cents,
     private readonly amount: Cents,
   ) {}
 
-  pay(kind: RewardKind, recipient: Member | null, rate: Ppm): void {
-    if (recipient === null) return;
+  pay(kind: RewardKind, recipient: MemberIndex, rate: Ppm): void {
+    if (recipient === NOBODY) return;
     const amount = minCents(applyRate(this.amount, rate), this.left);
     if (amount === 0n) return;
     this.left = cents(this.left - amount);
-    this.paid.push({ kind, member: recipient.id, amount });
+    this.paid.push({ kind, member: this.state.members.id(recipient), amount });
+    this.recipients.push(recipient);
   }
 }
 
 /** Agents district → city → province, each paid the differential over the lower levels reached (级差). */
 function payAgents(state: State, budget: Budget, region: string): void {
   const rates = state.config.rewards.agents;
+  const chain = state.agentChain(region);
   let reachedRate = ppm(0n);
-  for (const level of agentLevels) {
-    const agent = state.agents.get(agentKey(level, regionAt(region, level as AgentLevel)));
+  for (const [index, level] of agentLevels.entries()) {
+    const agent = chain[index] as MemberIndex;
     const rate = rates[level];
-    if (agent === undefined || rate <= reachedRate) continue;
+    if (agent === NOBODY || rate <= reachedRate) continue;
     budget.pay(level, agent, ppm(rate - reachedRate));
     reachedRate = rate;
   }
@@ -222,21 +238,23 @@ export function mintQuantity(state: State, value: Cents): Micros {
 }
 
 function decideSell(state: State, command: Sell): Decision {
-  const seller = state.members.get(command.member);
-  if (seller === undefined) return reject('unknown_member', `${command.member} is not a member`);
+  const seller = state.members.indexOf(command.member);
+  if (seller === NOBODY) return reject('unknown_member', `${command.member} is not a member`);
   const points = command.points;
   if (points <= 0n) return reject('invalid_points', 'points to sell must be above zero');
-  if (points > seller.points) {
+  const holdings = state.members.points(seller);
+  if (points > holdings) {
     return reject(
       'insufficient_points',
-      `${command.member} holds ${formatMicros(seller.points)} points, fewer than ${formatMicros(points)}`,
+      `${command.member} holds ${formatMicros(holdings)} points, fewer than ${formatMicros(points)}`,
     );
   }
   const minimum = state.config.minConsumptionToSell;
-  if (seller.consumption < minimum) {
+  const consumption = cents(state.members.get(seller, Slot.Consumption));
+  if (consumption < minimum) {
     return reject(
       'consumption_below_minimum',
-      `selling needs lifetime consumption of at least ${formatCents(minimum)}; ${command.member} has ${formatCents(seller.consumption)}`,
+      `selling needs lifetime consumption of at least ${formatCents(minimum)}; ${command.member} has ${formatCents(consumption)}`,
     );
   }
   const supplyAfter = state.supply - points;
@@ -248,7 +266,7 @@ function decideSell(state: State, command: Sell): Decision {
   }
   const { gross, payout } = saleValue(state, points);
   const event: PointsSold = { type: 'PointsSold', command, gross, payout };
-  return accept(event);
+  return { kind: 'event', event, resolved: { member: seller } };
 }
 
 /** `gross = floor(q × P / S)`, `payout = floor(gross × (1 − fee))`; the fee stays in the pool. */
@@ -261,14 +279,15 @@ function saleValue(state: State, points: Micros): { gross: Cents; payout: Cents 
 /** The next forced exit due at the current price (SPEC.md "Forced exit"), or null. */
 export function decideForcedExit(state: State): MemberForcedOut | null {
   const member = state.exitQueue.peek();
-  if (member === undefined) return null;
-  if (member.points > 0n && !isDue(state, member)) return null;
+  if (member === NOBODY) return null;
+  const points = state.members.points(member);
+  if (points > 0n && !isDue(state, member, points)) return null;
   const { gross, payout } =
-    member.points > 0n ? saleValue(state, member.points) : { gross: ZERO_CENTS, payout: ZERO_CENTS };
-  return { type: 'MemberForcedOut', member: member.id, points: member.points, gross, payout };
+    points > 0n ? saleValue(state, points) : { gross: ZERO_CENTS, payout: ZERO_CENTS };
+  return { type: 'MemberForcedOut', member: state.members.id(member), points, gross, payout };
 }
 
 /** `R + H × P / S ≥ cap × C`, cross-multiplied: `N × S ≤ P × H × 10^6`. */
-function isDue(state: State, member: Member): boolean {
-  return member.triggerNumerator * state.supply <= state.pool * member.points * PPM_ONE;
+function isDue(state: State, member: MemberIndex, points: Micros): boolean {
+  return state.exitQueue.numerator(member) * state.supply <= state.pool * points * PPM_ONE;
 }

@@ -16,7 +16,7 @@ export type Outcome =
 export function execute(state: State, command: Command): Outcome {
   const decision: Decision = decide(state, command);
   if (decision.kind !== 'event') return decision;
-  evolve(state, decision.event);
+  evolve(state, decision.event, decision.resolved);
   const exits = settleForcedExits(state);
   return { kind: 'accepted', events: exits.length === 0 ? [decision.event] : [decision.event, ...exits] };
 }
@@ -31,7 +31,7 @@ export function settleForcedExits(state: State): MemberForcedOut[] {
   for (let pass = 0; pass <= passesMax; pass += 1) {
     const exit = decideForcedExit(state);
     if (exit === null) return exits;
-    evolve(state, exit);
+    evolve(state, exit, { member: state.exitQueue.peek() });
     exits.push(exit);
   }
   throw new Error('invariant violated: more forced exits than open cycles');

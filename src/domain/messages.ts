@@ -127,17 +127,22 @@ export interface Rejection {
 
 export const rejection = (code: RejectionCode, message: string): Rejection => ({ code, message });
 
-/** The content an id stands for: equal fingerprints are "identical content" (SPEC.md idempotency). */
-export function fingerprint(command: IdentifiedCommand): string {
-  switch (command.type) {
+/** Is `command` the same content as the accepted `seen` with its id ("identical content", SPEC.md)? */
+export function sameContent(seen: IdentifiedCommand, command: IdentifiedCommand): boolean {
+  switch (seen.type) {
     case 'order':
-      return `order\u0000${command.member}\u0000${command.merchant}\u0000${command.amount}`;
+      return (
+        command.type === 'order' &&
+        command.member === seen.member &&
+        command.merchant === seen.merchant &&
+        command.amount === seen.amount
+      );
     case 'sell':
-      return `sell\u0000${command.member}\u0000${command.points}`;
+      return command.type === 'sell' && command.member === seen.member && command.points === seen.points;
     case 'inject':
-      return `inject\u0000${command.amount}`;
+      return command.type === 'inject' && command.amount === seen.amount;
     default: {
-      const unreachable: never = command;
+      const unreachable: never = seen;
       return unreachable;
     }
   }

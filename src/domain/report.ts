@@ -1,6 +1,7 @@
 // The state in the printed form of SPEC.md "Conformance" (decimal strings, members sorted by id).
 import type { State } from './state.ts';
 import { formatCents, formatDecimal, formatMicros, formatPrice } from './units.ts';
+import { memberView } from './views.ts';
 
 export interface MemberReport {
   points: string;
@@ -35,8 +36,8 @@ const byId = (left: string, right: string): number => (left < right ? -1 : left 
 
 export function reportState(state: State): StateReport {
   const members: Record<string, MemberReport> = {};
-  for (const id of [...state.members.keys()].sort(byId)) {
-    const member = state.members.get(id);
+  for (const id of [...state.members.ids].sort(byId)) {
+    const member = memberView(state, id);
     if (member === undefined) continue;
     members[id] = {
       points: formatMicros(member.points),
@@ -45,13 +46,12 @@ export function reportState(state: State): StateReport {
       consumption: formatCents(member.consumption),
       cycleConsumption: formatCents(member.cycleConsumption),
       exits: member.exits,
-      referrer: member.referrer?.id ?? null,
+      referrer: member.referrer,
     };
   }
   const merchants: Record<string, { payable: string }> = {};
-  for (const id of [...state.merchants.keys()].sort(byId)) {
-    const merchant = state.merchants.get(id);
-    if (merchant !== undefined) merchants[id] = { payable: formatCents(merchant.payable) };
+  for (const [id, merchant] of [...state.merchants].sort(([left], [right]) => byId(left, right))) {
+    merchants[id] = { payable: formatCents(state.payable(merchant)) };
   }
   return {
     pool: formatCents(state.pool),

@@ -1,105 +1,133 @@
 // The state the rules decide against. It is owned by one writer and changed only by `evolve`.
-import type { AgentLevel, Config } from './config.ts';
+import { type AgentLevel, agentLevels, type Config, regionAt } from './config.ts';
 import { ExitQueue } from './exit-queue.ts';
-import { type Cents, type Micros, type Ppm, ZERO_CENTS, ZERO_MICROS } from './units.ts';
+import { checkedInt64, type MemberIndex, MemberTable, NOBODY } from './members.ts';
+import type { IdentifiedCommand } from './messages.ts';
+import type { Cents, Micros, Ppm } from './units.ts';
 
-export interface Member {
-  readonly id: string;
-  referrer: Member | null;
-  points: Micros;
-  wallet: Cents;
-  /** Lifetime rewards received (direct, indirect, recruiter, agent). */
-  rewards: Cents;
-  /** Lifetime consumption. */
-  consumption: Cents;
-  cycleOpen: boolean;
-  /** C: consumption of the open cycle. */
-  cycleConsumption: Cents;
-  /** R: gross value realised by sales in the open cycle. */
-  cycleRealised: Cents;
-  /** The sequence number of the command that opened the cycle (ties between equal trigger prices). */
-  cycleOpenedSequence: number;
-  exits: number;
-  // Exit-queue bookkeeping (see exit-queue.ts); meaningless while queueIndex = -1.
-  queueIndex: number;
-  triggerKey: bigint;
-  triggerNumerator: bigint;
+export { type MemberIndex, MemberTable, NOBODY, Slot } from './members.ts';
+
+/**
+ * What `decide` already looked up for an event, handed to `evolve` in the same call so that it
+ * need not look the ids up again (with a million members, each lookup is a few cache misses).
+ */
+export interface Resolved {
+  readonly member: MemberIndex;
+  readonly merchant?: Merchant;
+  /** The reward recipients, in the order of the event's `rewards`. */
+  readonly recipients?: readonly MemberIndex[];
 }
 
 export interface Merchant {
   readonly id: string;
-  readonly owner: Member | null;
-  readonly recruiter: Member | null;
+  /** Position in `State.payables`. */
+  readonly index: number;
+  readonly owner: MemberIndex;
+  readonly recruiter: MemberIndex;
   readonly region: string | null;
   readonly commissionRate: Ppm | null;
-  payable: Cents;
 }
 
-export interface State {
-  config: Config;
-  /** P, in cents. */
-  pool: Cents;
-  /** S, in micro-points. */
-  supply: Micros;
-  platform: Cents;
-  injected: Cents;
-  forcedExits: number;
+const Total = { Pool: 0, Supply: 1, Platform: 2, Injected: 3 } as const;
+
+export class State {
+  /** Pool, supply, platform and injected, kept unboxed for the same reason as the member rows. */
+  private readonly totals = new BigInt64Array(4);
+  forcedExits = 0;
   /** P and S just before the supply last fell to zero; null while it never has. */
-  lastPriceBeforeEmpty: { pool: Cents; supply: Micros } | null;
+  lastPriceBeforeEmpty: { pool: Cents; supply: Micros } | null = null;
   /** Accepted commands so far. */
-  sequence: number;
-  readonly members: Map<string, Member>;
-  readonly merchants: Map<string, Merchant>;
+  sequence = 0;
+  readonly members = new MemberTable();
+  readonly merchants = new Map<string, Merchant>();
+  /** Merchant payables by `Merchant.index`, unboxed like the member rows. */
+  private payables = new BigInt64Array(64);
   /** Agents by `level:region` (region cut to the level). */
-  readonly agents: Map<string, Member>;
-  /** Accepted command ids → fingerprint of their content (idempotency). */
-  readonly processed: Map<string, string>;
-  readonly exitQueue: ExitQueue;
+  readonly agents = new Map<string, MemberIndex>();
+  /** Agents of a region district → city → province (NOBODY where none), derived from `agents`. */
+  private readonly agentChains = new Map<string, readonly MemberIndex[]>();
+  /** Accepted command ids → the command, whose content a reused id is compared with. */
+  readonly processed = new Map<string, IdentifiedCommand>();
+  readonly exitQueue = new ExitQueue(this.members, () => this.config.capMultiple);
+
+  constructor(public config: Config) {}
+
+  addMerchant(merchant: Omit<Merchant, 'index'>): Merchant {
+    const index = this.merchants.size;
+    if (index === this.payables.length) {
+      const payables = new BigInt64Array(index * 2);
+      payables.set(this.payables);
+      this.payables = payables;
+    }
+    const added = { ...merchant, index };
+    this.merchants.set(merchant.id, added);
+    return added;
+  }
+
+  appointAgent(level: AgentLevel, region: string, member: MemberIndex): void {
+    this.agents.set(agentKey(level, regionAt(region, level)), member);
+    this.agentChains.clear();
+  }
+
+  /** The agents paid on orders in `region`, lowest level first. */
+  agentChain(region: string): readonly MemberIndex[] {
+    let chain = this.agentChains.get(region);
+    if (chain === undefined) {
+      chain = agentLevels.map((level) => this.agents.get(agentKey(level, regionAt(region, level))) ?? NOBODY);
+      this.agentChains.set(region, chain);
+    }
+    return chain;
+  }
+
+  payable(merchant: Merchant): Cents {
+    return this.payables[merchant.index] as Cents;
+  }
+
+  addPayable(merchant: Merchant, delta: Cents): void {
+    const payable = (this.payables[merchant.index] as bigint) + delta;
+    this.payables[merchant.index] = checkedInt64(payable, 'a merchant payable');
+  }
+
+  /** P, in cents. */
+  get pool(): Cents {
+    return this.totals[Total.Pool] as Cents;
+  }
+  set pool(value: Cents) {
+    this.totals[Total.Pool] = checkedInt64(value, 'the pool');
+  }
+  /** S, in micro-points. */
+  get supply(): Micros {
+    return this.totals[Total.Supply] as Micros;
+  }
+  set supply(value: Micros) {
+    this.totals[Total.Supply] = checkedInt64(value, 'the supply');
+  }
+  get platform(): Cents {
+    return this.totals[Total.Platform] as Cents;
+  }
+  set platform(value: Cents) {
+    this.totals[Total.Platform] = checkedInt64(value, 'the platform revenue');
+  }
+  get injected(): Cents {
+    return this.totals[Total.Injected] as Cents;
+  }
+  set injected(value: Cents) {
+    this.totals[Total.Injected] = checkedInt64(value, 'the injections');
+  }
 }
 
 export function createState(config: Config): State {
-  return {
-    config,
-    pool: ZERO_CENTS,
-    supply: ZERO_MICROS,
-    platform: ZERO_CENTS,
-    injected: ZERO_CENTS,
-    forcedExits: 0,
-    lastPriceBeforeEmpty: null,
-    sequence: 0,
-    members: new Map(),
-    merchants: new Map(),
-    agents: new Map(),
-    processed: new Map(),
-    exitQueue: new ExitQueue(),
-  };
-}
-
-export function createMember(id: string, referrer: Member | null): Member {
-  return {
-    id,
-    referrer,
-    points: ZERO_MICROS,
-    wallet: ZERO_CENTS,
-    rewards: ZERO_CENTS,
-    consumption: ZERO_CENTS,
-    cycleOpen: false,
-    cycleConsumption: ZERO_CENTS,
-    cycleRealised: ZERO_CENTS,
-    cycleOpenedSequence: 0,
-    exits: 0,
-    queueIndex: -1,
-    triggerKey: 0n,
-    triggerNumerator: 0n,
-  };
+  return new State(config);
 }
 
 export const agentKey = (level: AgentLevel, region: string): string => `${level}:${region}`;
 
 /** True when `candidate` is `member` or stands above it in the referral tree. */
-export function isSelfOrAncestor(candidate: Member, member: Member): boolean {
-  for (let node: Member | null = member; node !== null; node = node.referrer) {
+export function isSelfOrAncestor(members: MemberTable, candidate: MemberIndex, member: MemberIndex): boolean {
+  // Bounded: referrers only ever point at members registered or bound without a cycle.
+  for (let node = member, steps = 0; node !== NOBODY && steps <= members.size; steps += 1) {
     if (node === candidate) return true;
+    node = members.referrer[node] as MemberIndex;
   }
   return false;
 }

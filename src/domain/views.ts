@@ -1,5 +1,5 @@
 // Read-only views of the state for edges and tests, independent of how the state stores its members.
-import type { State } from './state.ts';
+import { type MemberIndex, NOBODY, Slot, type State } from './state.ts';
 import type { Cents, Micros } from './units.ts';
 
 export interface MemberView {
@@ -16,26 +16,29 @@ export interface MemberView {
 }
 
 export function memberView(state: State, id: string): MemberView | undefined {
-  const member = state.members.get(id);
-  if (member === undefined) return undefined;
+  const members = state.members;
+  const member = members.indexOf(id);
+  if (member === NOBODY) return undefined;
+  const referrer = members.referrer[member] as MemberIndex;
   return {
-    id: member.id,
-    referrer: member.referrer?.id ?? null,
-    points: member.points,
-    wallet: member.wallet,
-    rewards: member.rewards,
-    consumption: member.consumption,
-    cycleOpen: member.cycleOpen,
-    cycleConsumption: member.cycleConsumption,
-    cycleRealised: member.cycleRealised,
-    exits: member.exits,
+    id,
+    referrer: referrer === NOBODY ? null : members.id(referrer),
+    points: members.points(member),
+    wallet: members.get(member, Slot.Wallet) as Cents,
+    rewards: members.get(member, Slot.Rewards) as Cents,
+    consumption: members.get(member, Slot.Consumption) as Cents,
+    cycleOpen: members.cycleOpen[member] === 1,
+    cycleConsumption: members.get(member, Slot.CycleConsumption) as Cents,
+    cycleRealised: members.get(member, Slot.CycleRealised) as Cents,
+    exits: members.exits[member] as number,
   };
 }
 
 export function memberIds(state: State): string[] {
-  return [...state.members.keys()];
+  return [...state.members.ids];
 }
 
 export function merchantPayable(state: State, id: string): Cents | undefined {
-  return state.merchants.get(id)?.payable;
+  const merchant = state.merchants.get(id);
+  return merchant === undefined ? undefined : state.payable(merchant);
 }

@@ -1,0 +1,111 @@
+// Members live in columns, not objects: with a million members, a million objects each holding
+// ten bigint fields spends its time in the garbage collector and in cache misses (every bigint
+// is a separate heap object). Here a member is an index; its amounts sit side by side in one
+// BigInt64Array row of 8 slots (one 64-byte cache line). Writes go through `set`, which refuses a
+// value outside the signed 64-bit range instead of letting the typed array wrap it silently.
+import { assert, type Micros } from './units.ts';
+
+/** A member's index in the member table; −1 stands for "nobody". */
+export type MemberIndex = number;
+export const NOBODY: MemberIndex = -1;
+
+const INT64_MAX = (1n << 63n) - 1n;
+const INT64_MIN = -(1n << 63n);
+
+/** Slots of a member's row. */
+export const Slot = {
+  Points: 0,
+  Wallet: 1,
+  /** Lifetime rewards received (direct, indirect, recruiter, agent). */
+  Rewards: 2,
+  /** Lifetime consumption. */
+  Consumption: 3,
+  /** C: consumption of the open cycle. */
+  CycleConsumption: 4,
+  /** R: gross value realised by sales in the open cycle. */
+  CycleRealised: 5,
+  /** floor((cap × C − R × 10^6) × 2^32 / H), clamped to 64 bits, while queued for exit (exit-queue.ts). */
+  TriggerKey: 6,
+  // Slot 7 is free: the row stays one 64-byte cache line.
+} as const;
+export type Slot = (typeof Slot)[keyof typeof Slot];
+const SLOTS = 8;
+const INITIAL_CAPACITY = 1024;
+
+export function checkedInt64(value: bigint, what: string): bigint {
+  assert(value >= INT64_MIN && value <= INT64_MAX, `${what} outside the 64-bit range`);
+  return value;
+}
+
+export class MemberTable {
+  readonly ids: string[] = [];
+  private readonly indexById = new Map<string, MemberIndex>();
+  private rows = new BigInt64Array(INITIAL_CAPACITY * SLOTS);
+  referrer = new Int32Array(INITIAL_CAPACITY);
+  exits = new Int32Array(INITIAL_CAPACITY);
+  cycleOpen = new Uint8Array(INITIAL_CAPACITY);
+  /** The sequence number of the command that opened the cycle (ties between equal trigger prices). */
+  cycleOpenedSequence = new Float64Array(INITIAL_CAPACITY);
+  /** Position in the exit queue's heap, or −1. */
+  queueIndex = new Int32Array(INITIAL_CAPACITY);
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  indexOf(id: string): MemberIndex {
+    return this.indexById.get(id) ?? NOBODY;
+  }
+
+  has(id: string): boolean {
+    return this.indexById.has(id);
+  }
+
+  add(id: string, referrer: MemberIndex): MemberIndex {
+    const index = this.ids.length;
+    if (index === this.referrer.length) this.grow();
+    this.ids.push(id);
+    this.indexById.set(id, index);
+    this.referrer[index] = referrer;
+    this.queueIndex[index] = -1;
+    return index;
+  }
+
+  get(member: MemberIndex, slot: Slot): bigint {
+    return this.rows[member * SLOTS + slot] as bigint;
+  }
+
+  set(member: MemberIndex, slot: Slot, value: bigint): void {
+    this.rows[member * SLOTS + slot] = checkedInt64(value, 'a member amount');
+  }
+
+  add64(member: MemberIndex, slot: Slot, delta: bigint): void {
+    const at = member * SLOTS + slot;
+    this.rows[at] = checkedInt64((this.rows[at] as bigint) + delta, 'a member amount');
+  }
+
+  points(member: MemberIndex): Micros {
+    return this.get(member, Slot.Points) as Micros;
+  }
+
+  id(member: MemberIndex): string {
+    return this.ids[member] as string;
+  }
+
+  private grow(): void {
+    const capacity = this.referrer.length * 2;
+    const rows = new BigInt64Array(capacity * SLOTS);
+    rows.set(this.rows);
+    this.rows = rows;
+    this.referrer = grown(this.referrer, new Int32Array(capacity));
+    this.exits = grown(this.exits, new Int32Array(capacity));
+    this.cycleOpen = grown(this.cycleOpen, new Uint8Array(capacity));
+    this.cycleOpenedSequence = grown(this.cycleOpenedSequence, new Float64Array(capacity));
+    this.queueIndex = grown(this.queueIndex, new Int32Array(capacity));
+  }
+}
+
+function grown<T extends Int32Array | Uint8Array | Float64Array>(source: T, target: T): T {
+  target.set(source);
+  return target;
+}

@@ -1,5 +1,5 @@
 // decide(state, command) → event | rejection. Pure: it reads the state and changes nothing.
-import { agentLevels, regionAt, regionPattern } from './config.ts';
+import { type AgentLevel, agentLevels, regionAt, regionPattern } from './config.ts';
 import type {
   AppointAgent,
   Command,
@@ -76,7 +76,7 @@ export function decide(state: State, command: Command): Decision {
 
 function decideIdentified(state: State, command: Order | Sell | Inject): Decision {
   if (command.id === '') return reject('missing_id', 'every event needs a non-empty id');
-  const seen = state.processed.get(command.id);
+  const seen = state.processed(command.id);
   if (seen !== undefined) {
     if (sameContent(seen, command)) return { kind: 'duplicate' };
     return reject('id_reused', `id ${command.id} reused with different content`);
@@ -217,7 +217,8 @@ function payAgents(state: State, budget: Budget, region: string): void {
   const rates = state.config.rewards.agents;
   const chain = state.agentChain(region);
   let reachedRate = ppm(0n);
-  for (const [index, level] of agentLevels.entries()) {
+  for (let index = 0; index < agentLevels.length; index += 1) {
+    const level = agentLevels[index] as AgentLevel;
     const agent = chain[index] as MemberIndex;
     const rate = rates[level];
     if (agent === NOBODY || rate <= reachedRate) continue;

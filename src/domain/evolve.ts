@@ -1,5 +1,12 @@
 import { triggerKeyOf } from './exit-queue.ts';
-import type { Event, MemberForcedOut, OrderSettled, PointsSold, RegisterMerchant } from './messages.ts';
+import type {
+  Event,
+  MemberForcedOut,
+  OrderSettled,
+  PointsSold,
+  RegisterMerchant,
+  Reward,
+} from './messages.ts';
 import { type MemberIndex, NOBODY, type Resolved, Slot, type State } from './state.ts';
 import { assert, type Cents, cents, type Micros, micros } from './units.ts';
 
@@ -39,7 +46,7 @@ export function evolve(state: State, event: Event, resolved?: Resolved): void {
     }
   }
   state.sequence += 1;
-  if ('id' in event.command) state.processed.set(event.command.id, event.command);
+  if ('id' in event.command) state.recordProcessed(event.command);
 }
 
 function memberOf(state: State, id: string): MemberIndex {
@@ -77,7 +84,8 @@ function settleOrder(state: State, event: OrderSettled, resolved: Resolved | und
   state.addPayable(merchant, cents(command.amount - commission));
   let rewardsPaid = 0n;
   const recipients = resolved?.recipients;
-  for (const [index, reward] of event.rewards.entries()) {
+  for (let index = 0; index < event.rewards.length; index += 1) {
+    const reward = event.rewards[index] as Reward;
     const recipient = recipients?.[index] ?? memberOf(state, reward.member);
     members.add64(recipient, Slot.Wallet, reward.amount);
     members.add64(recipient, Slot.Rewards, reward.amount);

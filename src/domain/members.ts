@@ -3,6 +3,7 @@
 // is a separate heap object). Here a member is an index; its amounts sit side by side in one
 // BigInt64Array row of 8 slots (one 64-byte cache line). Writes go through `set`, which refuses a
 // value outside the signed 64-bit range instead of letting the typed array wrap it silently.
+import { StringIndex } from './string-index.ts';
 import { assert, type Micros } from './units.ts';
 
 /** A member's index in the member table; −1 stands for "nobody". */
@@ -38,8 +39,7 @@ export function checkedInt64(value: bigint, what: string): bigint {
 }
 
 export class MemberTable {
-  readonly ids: string[] = [];
-  private readonly indexById = new Map<string, MemberIndex>();
+  private readonly index = new StringIndex();
   private rows = new BigInt64Array(INITIAL_CAPACITY * SLOTS);
   referrer = new Int32Array(INITIAL_CAPACITY);
   exits = new Int32Array(INITIAL_CAPACITY);
@@ -49,23 +49,26 @@ export class MemberTable {
   /** Position in the exit queue's heap, or −1. */
   queueIndex = new Int32Array(INITIAL_CAPACITY);
 
+  /** Member ids by index. */
+  get ids(): readonly string[] {
+    return this.index.keys;
+  }
+
   get size(): number {
-    return this.ids.length;
+    return this.index.size;
   }
 
   indexOf(id: string): MemberIndex {
-    return this.indexById.get(id) ?? NOBODY;
+    return this.index.get(id);
   }
 
   has(id: string): boolean {
-    return this.indexById.has(id);
+    return this.index.get(id) !== NOBODY;
   }
 
   add(id: string, referrer: MemberIndex): MemberIndex {
-    const index = this.ids.length;
-    if (index === this.referrer.length) this.grow();
-    this.ids.push(id);
-    this.indexById.set(id, index);
+    if (this.index.size === this.referrer.length) this.grow();
+    const index = this.index.add(id);
     this.referrer[index] = referrer;
     this.queueIndex[index] = -1;
     return index;
@@ -89,7 +92,7 @@ export class MemberTable {
   }
 
   id(member: MemberIndex): string {
-    return this.ids[member] as string;
+    return this.index.keys[member] as string;
   }
 
   private grow(): void {

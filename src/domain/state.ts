@@ -3,6 +3,7 @@ import { type AgentLevel, agentLevels, type Config, regionAt } from './config.ts
 import { ExitQueue } from './exit-queue.ts';
 import { checkedInt64, type MemberIndex, MemberTable, NOBODY } from './members.ts';
 import type { IdentifiedCommand } from './messages.ts';
+import { StringIndex } from './string-index.ts';
 import type { Cents, Micros, Ppm } from './units.ts';
 
 export { type MemberIndex, MemberTable, NOBODY, Slot } from './members.ts';
@@ -46,8 +47,9 @@ export class State {
   readonly agents = new Map<string, MemberIndex>();
   /** Agents of a region district → city → province (NOBODY where none), derived from `agents`. */
   private readonly agentChains = new Map<string, readonly MemberIndex[]>();
-  /** Accepted command ids → the command, whose content a reused id is compared with. */
-  readonly processed = new Map<string, IdentifiedCommand>();
+  /** Accepted command ids, numbered; `processedCommands[n]` is the command with id number n. */
+  readonly processedIds = new StringIndex();
+  readonly processedCommands: IdentifiedCommand[] = [];
   readonly exitQueue = new ExitQueue(this.members, () => this.config.capMultiple);
 
   constructor(public config: Config) {}
@@ -77,6 +79,17 @@ export class State {
       this.agentChains.set(region, chain);
     }
     return chain;
+  }
+
+  /** The accepted command with this id, whose content a reused id is compared with. */
+  processed(id: string): IdentifiedCommand | undefined {
+    const number = this.processedIds.get(id);
+    return number === -1 ? undefined : this.processedCommands[number];
+  }
+
+  recordProcessed(command: IdentifiedCommand): void {
+    this.processedIds.add(command.id);
+    this.processedCommands.push(command);
   }
 
   payable(merchant: Merchant): Cents {

@@ -3,18 +3,27 @@ import { ConfigError } from '../domain/config.ts';
 import { ScenarioError } from '../scenario/scenario.ts';
 import { CliError } from './errors.ts';
 import { replayCommand } from './replay.ts';
+import { type CommandResult, importCommand, stateCommand, verifyCommand } from './store-commands.ts';
 
 const usage = `usage: poolpoint <command> [options]
 
 commands:
   replay FILE [--reasons]   run a scenario file (SPEC.md format) and print the final state as JSON
   demo                      replay the demo scenario in examples/ and print its state
+  import FILE [--db URL]    feed a scenario through the single writer into the durable log
+  state [--db URL]          print the state rebuilt from the log (the same JSON as replay)
+  verify [--db URL]         recompute everything from the log; name the first event that disagrees
+
+  --db sqlite:PATH | postgres://…   default: $DATABASE_URL, else sqlite:./data/poolpoint.db
 `;
 
-type Subcommand = (args: readonly string[]) => string | Promise<string>;
+type Subcommand = (args: readonly string[]) => Promise<string | CommandResult> | string;
 
 const subcommands: Record<string, Subcommand> = {
   replay: replayCommand,
+  import: importCommand,
+  state: stateCommand,
+  verify: verifyCommand,
   demo: () => replayCommand([new URL('../../examples/demo.json', import.meta.url).pathname]),
 };
 
@@ -30,8 +39,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   try {
-    process.stdout.write(await subcommand(args));
-    return 0;
+    const result = await subcommand(args);
+    const { output, exitCode } = typeof result === 'string' ? { output: result, exitCode: 0 } : result;
+    process.stdout.write(output);
+    return exitCode;
   } catch (error) {
     if (error instanceof CliError || error instanceof ScenarioError || error instanceof ConfigError) {
       process.stderr.write(`poolpoint ${name}: ${error.message}\n`);

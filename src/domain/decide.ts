@@ -1,8 +1,18 @@
 // decide(state, command) → event | rejection. Pure: it reads the state and changes nothing.
-import { type AgentLevel, agentLevels, regionAt, regionPattern } from './config.ts';
+import {
+  type AgentLevel,
+  agentLevels,
+  type Config,
+  ConfigError,
+  formatConfig,
+  parseConfig,
+  regionAt,
+  regionPattern,
+} from './config.ts';
 import type {
   AppointAgent,
   Command,
+  Configure,
   Event,
   Inject,
   MemberForcedOut,
@@ -57,6 +67,8 @@ const reject = (code: Rejection['code'], message: string): Decision => ({
 
 export function decide(state: State, command: Command): Decision {
   switch (command.type) {
+    case 'configure':
+      return decideConfigure(state, command);
     case 'registerMember':
       return decideRegisterMember(state, command);
     case 'registerMerchant':
@@ -94,6 +106,19 @@ function decideIdentified(state: State, command: Order | Sell | Inject): Decisio
       return unreachable;
     }
   }
+}
+
+function decideConfigure(state: State, command: Configure): Decision {
+  let config: Config;
+  try {
+    config = parseConfig(command.config);
+  } catch (error) {
+    if (error instanceof ConfigError) return reject('invalid_config', error.message);
+    throw error;
+  }
+  const plain = formatConfig(config);
+  if (JSON.stringify(plain) === JSON.stringify(formatConfig(state.config))) return { kind: 'duplicate' };
+  return accept({ type: 'ConfigChanged', config: plain });
 }
 
 function decideRegisterMember(state: State, command: RegisterMember): Decision {

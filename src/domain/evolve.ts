@@ -1,4 +1,7 @@
-import { triggerKeyOf } from './exit-queue.ts';
+// evolve(state, event): applies a decided event. It changes the state in place (the state belongs to
+// one writer, and copying a million members per event is not an option) and asserts the invariants
+// an event can break, so a corrupt log crashes on replay instead of producing wrong balances.
+import { type Config, parseConfig } from './config.ts';
 import type {
   Event,
   MemberForcedOut,
@@ -13,6 +16,9 @@ import { assert, type Cents, cents, type Micros, micros } from './units.ts';
 /** `resolved`, when given, must be what `decide` looked up for this very event. */
 export function evolve(state: State, event: Event, resolved?: Resolved): void {
   switch (event.type) {
+    case 'ConfigChanged':
+      changeConfig(state, parseConfig(event.config));
+      break;
     case 'MemberRegistered': {
       const { member, referrer } = event.command;
       assert(!state.members.has(member), `member ${member} registered twice`);
@@ -46,7 +52,7 @@ export function evolve(state: State, event: Event, resolved?: Resolved): void {
     }
   }
   state.sequence += 1;
-  if ('id' in event.command) state.recordProcessed(event.command);
+  if ('command' in event && 'id' in event.command) state.recordProcessed(event.command);
 }
 
 function memberOf(state: State, id: string): MemberIndex {
@@ -103,13 +109,13 @@ function settleOrder(state: State, event: OrderSettled, resolved: Resolved | und
     members.cycleOpen[buyer] = 1;
     members.cycleOpenedSequence[buyer] = state.sequence;
   }
-  refreshTrigger(state, buyer);
+  state.exitQueue.refresh(buyer);
 }
 
 function sellPoints(state: State, event: PointsSold, seller: MemberIndex): void {
   removePoints(state, seller, event.command.points, event.payout);
   state.members.add64(seller, Slot.CycleRealised, event.gross);
-  refreshTrigger(state, seller);
+  state.exitQueue.refresh(seller);
 }
 
 function forceOut(state: State, event: MemberForcedOut, member: MemberIndex): void {
@@ -137,15 +143,9 @@ function removePoints(state: State, member: MemberIndex, points: Micros, payout:
   state.supply = micros(state.supply - points);
 }
 
-/** Re-keys the member's open cycle in the exit queue (see exit-queue.ts for the arithmetic). */
-function refreshTrigger(state: State, member: MemberIndex): void {
-  const members = state.members;
-  const numerator = state.exitQueue.numerator(member);
-  const points = members.points(member);
-  if (members.cycleOpen[member] === 0 || (points === 0n && numerator > 0n)) {
-    state.exitQueue.remove(member);
-    return;
-  }
-  members.set(member, Slot.TriggerKey, triggerKeyOf(numerator, points));
-  state.exitQueue.upsert(member);
+function changeConfig(state: State, config: Config): void {
+  const capChanged = config.capMultiple !== state.config.capMultiple;
+  state.config = config;
+  // Trigger keys depend on the cap: re-key every open cycle (rare, O(n log n)).
+  if (capChanged) state.rebuildExitQueue();
 }

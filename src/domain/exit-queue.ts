@@ -47,8 +47,21 @@ export class ExitQueue {
     return this.heap.length === 0 ? -1 : (this.heap[0] as MemberIndex);
   }
 
-  /** Inserts or re-positions `member` after its trigger slots changed. */
-  upsert(member: MemberIndex): void {
+  /** Re-keys `member` after its cycle, holdings or the cap changed: queued, moved or removed. */
+  refresh(member: MemberIndex): void {
+    const members = this.members;
+    const numerator = this.numerator(member);
+    const points = members.points(member);
+    if (members.cycleOpen[member] === 0 || (points === 0n && numerator > 0n)) {
+      this.remove(member);
+      return;
+    }
+    members.set(member, Slot.TriggerKey, triggerKeyOf(numerator, points));
+    this.upsert(member);
+  }
+
+  /** Inserts or re-positions `member` after its trigger key changed. */
+  private upsert(member: MemberIndex): void {
     const index = this.members.queueIndex[member] as number;
     if (index === -1) {
       this.heap.push(member);

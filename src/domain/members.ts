@@ -38,6 +38,15 @@ export function checkedInt64(value: bigint, what: string): bigint {
   return value;
 }
 
+export interface MemberColumns {
+  readonly ids: readonly string[];
+  readonly rows: BigInt64Array;
+  readonly referrer: Int32Array;
+  readonly exits: Int32Array;
+  readonly cycleOpen: Uint8Array;
+  readonly cycleOpenedSequence: Float64Array;
+}
+
 export class MemberTable {
   private readonly index = new StringIndex();
   private rows = new BigInt64Array(INITIAL_CAPACITY * SLOTS);
@@ -93,6 +102,33 @@ export class MemberTable {
 
   id(member: MemberIndex): string {
     return this.index.keys[member] as string;
+  }
+
+  /** The table's columns trimmed to its size, copied (trigger keys zeroed: they are derived). */
+  columns(): MemberColumns {
+    const size = this.size;
+    const rows = this.rows.slice(0, size * SLOTS);
+    for (let member = 0; member < size; member += 1) rows[member * SLOTS + Slot.TriggerKey] = 0n;
+    return {
+      ids: [...this.ids],
+      rows,
+      referrer: this.referrer.slice(0, size),
+      exits: this.exits.slice(0, size),
+      cycleOpen: this.cycleOpen.slice(0, size),
+      cycleOpenedSequence: this.cycleOpenedSequence.slice(0, size),
+    };
+  }
+
+  /** Fills an empty table from columns (the exit queue is rebuilt by the caller). */
+  load(columns: MemberColumns): void {
+    assert(this.size === 0, 'load into an empty member table');
+    const size = columns.ids.length;
+    assert(columns.rows.length === size * SLOTS, 'member rows match the ids');
+    for (const [member, id] of columns.ids.entries()) this.add(id, columns.referrer[member] as MemberIndex);
+    this.rows.set(columns.rows);
+    this.exits.set(columns.exits);
+    this.cycleOpen.set(columns.cycleOpen);
+    this.cycleOpenedSequence.set(columns.cycleOpenedSequence);
   }
 
   private grow(): void {

@@ -1,5 +1,5 @@
 // Commands (what someone asks for) and events (what the rules decided happened).
-import type { AgentLevel } from './config.ts';
+import type { AgentLevel, ConfigInput } from './config.ts';
 import type { Cents, Micros, Ppm } from './units.ts';
 
 export interface RegisterMember {
@@ -41,7 +41,13 @@ export interface Inject {
   readonly amount: Cents;
 }
 
-export type SetupCommand = RegisterMember | RegisterMerchant | AppointAgent;
+/** Replaces the configuration from the next command on (SPEC.md keys, decimals as strings). */
+export interface Configure {
+  readonly type: 'configure';
+  readonly config: ConfigInput;
+}
+
+export type SetupCommand = Configure | RegisterMember | RegisterMerchant | AppointAgent;
 /** Commands that carry a client-chosen id and obey SPEC.md's idempotency rules. */
 export type IdentifiedCommand = Order | Sell | Inject;
 export type Command = SetupCommand | IdentifiedCommand;
@@ -53,6 +59,11 @@ export interface Reward {
   readonly amount: Cents;
 }
 
+export interface ConfigChanged {
+  readonly type: 'ConfigChanged';
+  /** The whole configuration in its plain form, every key given (formatConfig). */
+  readonly config: ConfigInput;
+}
 export interface MemberRegistered {
   readonly type: 'MemberRegistered';
   readonly command: RegisterMember;
@@ -94,6 +105,7 @@ export interface MemberForcedOut {
 }
 
 export type Event =
+  | ConfigChanged
   | MemberRegistered
   | MerchantRegistered
   | AgentAppointed
@@ -103,6 +115,7 @@ export type Event =
   | MemberForcedOut;
 
 export type RejectionCode =
+  | 'invalid_config'
   | 'missing_id'
   | 'id_reused'
   | 'malformed'

@@ -81,6 +81,11 @@ export class State {
     return chain;
   }
 
+  /** Re-keys every open cycle (after a cap change, or on loading a snapshot). */
+  rebuildExitQueue(): void {
+    for (let member = 0; member < this.members.size; member += 1) this.exitQueue.refresh(member);
+  }
+
   /** The accepted command with this id, whose content a reused id is compared with. */
   processed(id: string): IdentifiedCommand | undefined {
     const number = this.processedIds.get(id);

@@ -5,7 +5,7 @@ import { reportState } from '../domain/report.ts';
 import { agentKey, type State } from '../domain/state.ts';
 import { parseEvent, parseScenario, type Scenario } from '../scenario/scenario.ts';
 import { defaultDatabase, loadState, openLedger, openStore } from '../store/ledger.ts';
-import type { Submission } from '../store/sequencer.ts';
+import { defaultSequencerOptions, type Submission } from '../store/sequencer.ts';
 import type { EventStore } from '../store/store.ts';
 import { readRowsMax } from '../store/store.ts';
 import { verifyLog } from '../store/verify.ts';
@@ -20,7 +20,7 @@ export interface CommandResult {
 }
 
 const databaseHelp = `--db sqlite:PATH | postgres://… (default: $DATABASE_URL or ${defaultDatabase})`;
-const importUsage = `usage: poolpoint import FILE [${databaseHelp}] [--chunk N] [--acks]`;
+const importUsage = `usage: poolpoint import FILE [${databaseHelp}] [--chunk N] [--snapshot-every N] [--acks]`;
 const stateUsage = `usage: poolpoint state [${databaseHelp}]`;
 const verifyUsage = `usage: poolpoint verify [${databaseHelp}]`;
 
@@ -80,14 +80,20 @@ function submissionOf(raw: unknown): Submission {
 }
 
 export async function importCommand(args: readonly string[]): Promise<CommandResult> {
-  const parsed = parseArguments(args, ['db', 'chunk'], ['acks'], importUsage);
+  const parsed = parseArguments(args, ['db', 'chunk', 'snapshot-every'], ['acks'], importUsage);
   if (parsed.positionals.length !== 1) throw new CliError(importUsage, 2);
   const chunkCommands = integerOption(parsed, 'chunk', 10_000);
+  const snapshotEveryEvents = integerOption(
+    parsed,
+    'snapshot-every',
+    defaultSequencerOptions.snapshotEveryEvents,
+    0,
+  );
   const scenario = parseScenario(readJsonFile(parsed.positionals[0] as string));
   return withStore(databaseOf(parsed.options), async (store) => {
     const loading = progressBar('loading ');
     const logIsEmpty = (await store.head()).sequence === 0;
-    const ledger = await openLedger(store, {}, loading.update);
+    const ledger = await openLedger(store, { snapshotEveryEvents }, loading.update);
     loading.finish();
     const setup = missingSetup(ledger.state, scenario, logIsEmpty);
     const setupOutcomes = await ledger.sequencer.submitMany(setup);

@@ -118,7 +118,7 @@ function rejectUnknownKeys(input: unknown, expected: Shape, path: string): void 
   }
   for (const [key, value] of Object.entries(input)) {
     const keyPath = path ? `${path}.${key}` : key;
-    const child = expected[key];
+    const child = Object.hasOwn(expected, key) ? expected[key] : undefined;
     if (child === undefined) throw new ConfigError(keyPath, 'unknown key');
     if (child !== 'leaf') rejectUnknownKeys(value, child, keyPath);
   }

@@ -38,6 +38,7 @@ import {
   type State,
 } from './state.ts';
 import {
+  AMOUNT_MAX,
   applyRate,
   assert,
   type Cents,
@@ -100,6 +101,7 @@ function decideIdentified(state: State, command: Order | Sell | Inject): Decisio
       return decideSell(state, command);
     case 'inject':
       if (command.amount <= 0n) return reject('invalid_amount', 'an injection must be above zero');
+      if (!receivable(state, command.amount)) return tooLarge();
       return accept({ type: 'PoolInjected', command });
     default: {
       const unreachable: never = command;
@@ -120,6 +122,18 @@ function decideConfigure(state: State, command: Configure): Decision {
   if (JSON.stringify(plain) === JSON.stringify(formatConfig(state.config))) return { kind: 'duplicate' };
   return accept({ type: 'ConfigChanged', config: plain });
 }
+
+/**
+ * Every cash balance (pool, wallets, platform, payables, consumption, rewards) is a part of the cash
+ * received, so a command that keeps the cash received within 64 bits keeps them all within it.
+ * Points are checked where they are minted. Past these limits a command is refused, never half applied.
+ */
+const receivable = (state: State, amount: Cents): boolean => state.received + amount <= AMOUNT_MAX;
+const tooLarge = (): Decision =>
+  reject(
+    'amount_too_large',
+    `the amount would take a total past the largest amount kept exactly (${formatCents(cents(AMOUNT_MAX))})`,
+  );
 
 function decideRegisterMember(state: State, command: RegisterMember): Decision {
   if (command.member === '') return reject('malformed', 'a member needs a non-empty id');
@@ -177,7 +191,11 @@ function decideOrder(state: State, command: Order): Decision {
     return reject('unknown_merchant', `${command.merchant} is not a merchant`);
   }
   if (command.amount <= 0n) return reject('invalid_amount', 'an order amount must be above zero');
-  return settleOrder(state, command, buyer, merchant);
+  if (!receivable(state, command.amount)) return tooLarge();
+  const decision = settleOrder(state, command, buyer, merchant);
+  const minted = (decision as { event: OrderSettled }).event.minted;
+  if (state.supply + minted > AMOUNT_MAX) return tooLarge();
+  return decision;
 }
 
 /** Steps 1–6 of SPEC.md "Settling an order". */
@@ -291,6 +309,7 @@ function decideSell(state: State, command: Sell): Decision {
     );
   }
   const { gross, payout } = saleValue(state, points);
+  if (state.members.get(seller, Slot.CycleRealised) + gross > AMOUNT_MAX) return tooLarge();
   const event: PointsSold = { type: 'PointsSold', command, gross, payout };
   return { kind: 'event', event, resolved: { member: seller } };
 }

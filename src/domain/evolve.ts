@@ -42,6 +42,7 @@ export function evolve(state: State, event: Event, resolved?: Resolved): void {
     case 'PoolInjected':
       state.pool = cents(state.pool + event.command.amount);
       state.injected = cents(state.injected + event.command.amount);
+      state.received = cents(state.received + event.command.amount);
       break;
     case 'MemberForcedOut':
       forceOut(state, event, resolved?.member ?? memberOf(state, event.member));
@@ -87,6 +88,7 @@ function settleOrder(state: State, event: OrderSettled, resolved: Resolved | und
     assert(members.referrer[buyer] === NOBODY, 'only an unbound buyer is bound');
     members.referrer[buyer] = memberOf(state, event.bound);
   }
+  state.received = cents(state.received + command.amount);
   state.addPayable(merchant, cents(command.amount - commission));
   let rewardsPaid = 0n;
   const recipients = resolved?.recipients;

@@ -127,6 +127,7 @@ export type RejectionCode =
   | 'agent_exists'
   | 'referral_cycle'
   | 'invalid_amount'
+  | 'amount_too_large'
   | 'invalid_points'
   | 'invalid_region'
   | 'insufficient_points'

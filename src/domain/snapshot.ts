@@ -24,6 +24,7 @@ export interface StateSnapshot {
   readonly supply: Micros;
   readonly platform: Cents;
   readonly injected: Cents;
+  readonly received: Cents;
   readonly forcedExits: number;
   readonly sequence: number;
   readonly lastPriceBeforeEmpty: { readonly pool: Cents; readonly supply: Micros } | null;
@@ -44,6 +45,7 @@ export function snapshotOf(state: State): StateSnapshot {
     supply: state.supply,
     platform: state.platform,
     injected: state.injected,
+    received: state.received,
     forcedExits: state.forcedExits,
     sequence: state.sequence,
     lastPriceBeforeEmpty: state.lastPriceBeforeEmpty,
@@ -70,6 +72,7 @@ export function stateFromSnapshot(snapshot: StateSnapshot): State {
   state.supply = snapshot.supply;
   state.platform = snapshot.platform;
   state.injected = snapshot.injected;
+  state.received = snapshot.received;
   state.forcedExits = snapshot.forcedExits;
   state.sequence = snapshot.sequence;
   state.lastPriceBeforeEmpty = snapshot.lastPriceBeforeEmpty;

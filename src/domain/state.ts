@@ -29,11 +29,11 @@ export interface Merchant {
   readonly commissionRate: Ppm | null;
 }
 
-const Total = { Pool: 0, Supply: 1, Platform: 2, Injected: 3 } as const;
+const Total = { Pool: 0, Supply: 1, Platform: 2, Injected: 3, Received: 4 } as const;
 
 export class State {
   /** Pool, supply, platform and injected, kept unboxed for the same reason as the member rows. */
-  private readonly totals = new BigInt64Array(4);
+  private readonly totals = new BigInt64Array(5);
   forcedExits = 0;
   /** P and S just before the supply last fell to zero; null while it never has. */
   lastPriceBeforeEmpty: { pool: Cents; supply: Micros } | null = null;
@@ -125,6 +125,16 @@ export class State {
   }
   set platform(value: Cents) {
     this.totals[Total.Platform] = checkedInt64(value, 'the platform revenue');
+  }
+  /**
+   * All cash that ever came in (order amounts and injections). Every cash balance is a part of it,
+   * so keeping it within 64 bits keeps them all within 64 bits (see decide.ts, `withinLimits`).
+   */
+  get received(): Cents {
+    return this.totals[Total.Received] as Cents;
+  }
+  set received(value: Cents) {
+    this.totals[Total.Received] = checkedInt64(value, 'the cash received');
   }
   get injected(): Cents {
     return this.totals[Total.Injected] as Cents;

@@ -24,6 +24,9 @@ export const PPM_DECIMALS = 6;
 /** The printed price has 6 decimals of yuan per point: cents/micro × 10^10. */
 const PRICE_SCALE = 10_000_000_000n;
 
+/** The largest amount kept (cents, micro-points): the signed 64-bit limit of the state's columns. */
+export const AMOUNT_MAX = (1n << 63n) - 1n;
+
 /** Floor division for any signs (bigint `/` truncates toward zero). The divisor must not be zero. */
 export function divFloor(numerator: bigint, denominator: bigint): bigint {
   assert(denominator !== 0n, 'divFloor: division by zero');

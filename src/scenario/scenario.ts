@@ -204,7 +204,8 @@ export function parseEvent(raw: unknown): ParsedEvent {
     return fail('missing_id', 'every event needs an id');
   }
   if (typeof raw.id !== 'string') return fail('malformed', 'an event id must be a string');
-  const keys = eventKeys[raw.type as string];
+  const keys =
+    typeof raw.type === 'string' && Object.hasOwn(eventKeys, raw.type) ? eventKeys[raw.type] : undefined;
   if (keys === undefined) return fail('unknown_type', `unknown event type ${JSON.stringify(raw.type)}`);
   const unknownKey = Object.keys(raw).find((key) => !keys.includes(key));
   if (unknownKey !== undefined) return fail('malformed', `unknown field "${unknownKey}"`);

@@ -75,6 +75,7 @@ export function parseSnapshotBytes(bytes: Buffer): StateSnapshot {
     supply: BigInt(header.supply) as StateSnapshot['supply'],
     platform: BigInt(header.platform) as StateSnapshot['platform'],
     injected: BigInt(header.injected) as StateSnapshot['injected'],
+    received: BigInt(header.received) as StateSnapshot['received'],
     lastPriceBeforeEmpty:
       header.lastPriceBeforeEmpty === null
         ? null

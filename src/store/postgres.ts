@@ -1,0 +1,296 @@
+// The server store: PostgreSQL through node-postgres. The same tables as sqlite.ts; int8 comes back
+// as bigint (then checked into a safe number), every query is parameterised, and an append is one
+// statement, so one transaction, that has been committed (synchronous_commit, the default) when it
+// resolves. One process at a time appends: see leader.ts.
+import pg from 'pg';
+import { advisoryLockKey, LeaderLock, type WaitForLeadershipOptions } from './leader.ts';
+import {
+  type EventStore,
+  GENESIS_HASH,
+  type LogHead,
+  type LogRow,
+  type OutcomeRow,
+  readRowsMax,
+  type SnapshotRow,
+} from './store.ts';
+
+/** Versioned migrations: each runs once, in order, recorded in schema_migrations. */
+const migrations: readonly string[] = [
+  `CREATE TABLE events (
+     sequence BIGINT PRIMARY KEY,
+     type TEXT NOT NULL,
+     command_id TEXT UNIQUE,
+     body TEXT NOT NULL,
+     recorded_at_ms BIGINT NOT NULL,
+     previous_hash TEXT NOT NULL,
+     hash TEXT NOT NULL
+   );
+   CREATE TABLE outcomes (
+     position BIGINT PRIMARY KEY,
+     command_id TEXT,
+     kind TEXT NOT NULL CHECK (kind IN ('duplicate', 'rejected')),
+     code TEXT,
+     message TEXT,
+     recorded_at_ms BIGINT NOT NULL
+   );
+   CREATE TABLE snapshots (
+     sequence BIGINT PRIMARY KEY,
+     hash TEXT NOT NULL,
+     body BYTEA NOT NULL,
+     created_at_ms BIGINT NOT NULL
+   );`,
+];
+
+/** Taken for the length of the migration transaction, so two processes opening at once migrate once. */
+const migrationLockKey = advisoryLockKey('poolpoint migrations');
+/** Connections for reads and appends: one appender (the leader) and a few readers. */
+export const poolConnectionsMax = 4;
+const connectTimeoutMs = 10_000;
+
+// One statement, so one transaction: a failure of either insert (a repeated command id or
+// sequence) writes nothing. unnest turns one array per column into rows, so a batch of thousands
+// is one round trip with seven parameters rather than seven per row.
+const appendSql = `WITH inserted_events AS (
+     INSERT INTO events (sequence, type, command_id, body, recorded_at_ms, previous_hash, hash)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[])
+   )
+   INSERT INTO outcomes (position, command_id, kind, code, message, recorded_at_ms)
+   SELECT * FROM unnest($8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[])`;
+
+/** The parsers of this module's connections: int8 as bigint, without touching pg's global parsers. */
+function storeTypes(): pg.CustomTypesConfig {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(20, BigInt);
+  return types;
+}
+
+type Row = Record<string, unknown>;
+
+/** int8 → number, refusing a value a number cannot hold exactly (no sequence or time gets there). */
+function toNumber(value: unknown): number {
+  const number = Number(value as bigint);
+  if (typeof value !== 'bigint' || !Number.isSafeInteger(number)) {
+    throw new Error(`invariant violated: expected a safe int8, got ${String(value)}`);
+  }
+  return number;
+}
+
+function logRow(row: Row): LogRow {
+  return {
+    sequence: toNumber(row.sequence),
+    type: row.type as string,
+    commandId: row.command_id as string | null,
+    body: row.body as string,
+    recordedAtMs: toNumber(row.recorded_at_ms),
+    previousHash: row.previous_hash as string,
+    hash: row.hash as string,
+  };
+}
+
+function outcomeRow(row: Row): OutcomeRow {
+  return {
+    position: toNumber(row.position),
+    commandId: row.command_id as string | null,
+    kind: row.kind as OutcomeRow['kind'],
+    code: row.code as string | null,
+    message: row.message as string | null,
+    recordedAtMs: toNumber(row.recorded_at_ms),
+  };
+}
+
+/** A page size PostgreSQL accepts (LIMIT refuses negatives) and the reader can hold. */
+const pageLimit = (limit: number): number => Math.max(0, Math.min(Math.trunc(limit), readRowsMax));
+
+export interface PostgresStoreOptions {
+  /** Connections in the pool (default poolConnectionsMax). */
+  connectionsMax?: number;
+  /** Called once when leadership, once held, is lost (its session errored or ended). */
+  onLeadershipLost?: (error: Error) => void;
+}
+
+export class PostgresStore implements EventStore {
+  readonly kind = 'postgres';
+  private readonly leader: LeaderLock;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    url: string,
+    types: pg.CustomTypesConfig,
+    options: PostgresStoreOptions,
+  ) {
+    this.leader = new LeaderLock(url, {
+      types,
+      ...(options.onLeadershipLost === undefined ? {} : { onLeadershipLost: options.onLeadershipLost }),
+    });
+  }
+
+  /** Connects and runs pending migrations. */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const types = storeTypes();
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.connectionsMax ?? poolConnectionsMax,
+      connectionTimeoutMillis: connectTimeoutMs,
+      application_name: 'poolpoint',
+      types,
+    });
+    // An idle connection that dies (a restart, pg_terminate_backend) is dropped by the pool; without
+    // a listener its error would crash the process.
+    pool.on('error', () => undefined);
+    try {
+      await migrate(pool);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresStore(pool, url, types, options);
+  }
+
+  async append(rows: readonly LogRow[], outcomes: readonly OutcomeRow[]): Promise<void> {
+    if (rows.length === 0 && outcomes.length === 0) return;
+    await this.pool.query({
+      name: 'poolpoint_append',
+      text: appendSql,
+      values: [
+        rows.map((row) => row.sequence),
+        rows.map((row) => row.type),
+        rows.map((row) => row.commandId),
+        rows.map((row) => row.body),
+        rows.map((row) => row.recordedAtMs),
+        rows.map((row) => row.previousHash),
+        rows.map((row) => row.hash),
+        outcomes.map((outcome) => outcome.position),
+        outcomes.map((outcome) => outcome.commandId),
+        outcomes.map((outcome) => outcome.kind),
+        outcomes.map((outcome) => outcome.code),
+        outcomes.map((outcome) => outcome.message),
+        outcomes.map((outcome) => outcome.recordedAtMs),
+      ],
+    });
+  }
+
+  async head(): Promise<LogHead> {
+    const result = await this.pool.query<Row>(
+      'SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1',
+    );
+    const row = result.rows[0];
+    return row === undefined
+      ? { sequence: 0, hash: GENESIS_HASH }
+      : { sequence: toNumber(row.sequence), hash: row.hash as string };
+  }
+
+  async read(fromSequence: number, limit: number): Promise<LogRow[]> {
+    const result = await this.pool.query<Row>({
+      name: 'poolpoint_read',
+      text: `SELECT sequence, type, command_id, body, recorded_at_ms, previous_hash, hash
+             FROM events WHERE sequence >= $1 ORDER BY sequence LIMIT $2`,
+      values: [fromSequence, pageLimit(limit)],
+    });
+    return result.rows.map(logRow);
+  }
+
+  async readOutcomes(fromPosition: number, limit: number): Promise<OutcomeRow[]> {
+    const result = await this.pool.query<Row>(
+      `SELECT position, command_id, kind, code, message, recorded_at_ms
+       FROM outcomes WHERE position >= $1 ORDER BY position LIMIT $2`,
+      [fromPosition, pageLimit(limit)],
+    );
+    return result.rows.map(outcomeRow);
+  }
+
+  async outcomeCount(): Promise<number> {
+    const result = await this.pool.query<Row>('SELECT max(position) AS position FROM outcomes');
+    const position = result.rows[0]?.position ?? null;
+    return position === null ? 0 : toNumber(position);
+  }
+
+  async saveSnapshot(snapshot: SnapshotRow): Promise<void> {
+    // Replaces a snapshot of the same sequence, as SQLite's INSERT OR REPLACE does.
+    await this.pool.query(
+      `INSERT INTO snapshots (sequence, hash, body, created_at_ms) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (sequence) DO UPDATE
+       SET hash = excluded.hash, body = excluded.body, created_at_ms = excluded.created_at_ms`,
+      [snapshot.sequence, snapshot.hash, snapshot.body, snapshot.createdAtMs],
+    );
+  }
+
+  async snapshotSequences(): Promise<number[]> {
+    const result = await this.pool.query<Row>('SELECT sequence FROM snapshots ORDER BY sequence DESC');
+    return result.rows.map((row) => toNumber(row.sequence));
+  }
+
+  async loadSnapshot(sequence: number): Promise<SnapshotRow | null> {
+    const result = await this.pool.query<Row>(
+      'SELECT sequence, hash, body, created_at_ms FROM snapshots WHERE sequence = $1',
+      [sequence],
+    );
+    const row = result.rows[0];
+    if (row === undefined) return null;
+    return {
+      sequence: toNumber(row.sequence),
+      hash: row.hash as string,
+      body: row.body as Buffer,
+      createdAtMs: toNumber(row.created_at_ms),
+    };
+  }
+
+  /** Takes leadership if nobody holds it; true if this store now holds it. Never waits. */
+  tryAcquireLeadership(): Promise<boolean> {
+    return this.leader.tryAcquire();
+  }
+
+  /** Polls every `pollMs` until leadership is taken; rejects with the signal's reason on abort. */
+  waitForLeadership(options: WaitForLeadershipOptions): Promise<void> {
+    return this.leader.waitForLeadership(options);
+  }
+
+  /** Whether this store holds leadership, as far as it knows (see onLeadershipLost). */
+  get isLeader(): boolean {
+    return this.leader.isLeader;
+  }
+
+  /** Releases leadership and closes every connection. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.leader.close();
+    await this.pool.end();
+  }
+
+  /** For tests that tamper with the log on purpose: run raw SQL. */
+  async unsafeExecute(sql: string, ...parameters: unknown[]): Promise<void> {
+    await this.pool.query(sql, parameters);
+  }
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [migrationLockKey]);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms BIGINT NOT NULL)',
+    );
+    const applied = await client.query<Row>('SELECT max(version) AS version FROM schema_migrations');
+    const current = (applied.rows[0]?.version ?? 0) as number;
+    if (current > migrations.length) {
+      throw new Error(
+        `database schema version ${current} is newer than this poolpoint's (${migrations.length})`,
+      );
+    }
+    for (let version = current + 1; version <= migrations.length; version += 1) {
+      await client.query(migrations[version - 1] as string);
+      await client.query('INSERT INTO schema_migrations (version, applied_at_ms) VALUES ($1, $2)', [
+        version,
+        Date.now(),
+      ]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

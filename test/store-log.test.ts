@@ -5,21 +5,17 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseConfig } from '../src/domain/config.ts';
-import { evolve } from '../src/domain/evolve.ts';
 import { reportState } from '../src/domain/report.ts';
 import { snapshotOf } from '../src/domain/snapshot.ts';
-import { createState } from '../src/domain/state.ts';
 import { cents } from '../src/domain/units.ts';
 import { decodeEvent } from '../src/store/codec.ts';
 import { loadState, openLedger, openStore } from '../src/store/ledger.ts';
 import { BusyError, SequencerStoppedError } from '../src/store/sequencer.ts';
 import { snapshotBytes } from '../src/store/snapshot-codec.ts';
-import type { EventStore } from '../src/store/store.ts';
 import { readRowsMax } from '../src/store/store.ts';
 import { verifyLog } from '../src/store/verify.ts';
 import { generatedScenario } from './support/generated-scenario.ts';
-import { type TestStore, testStores } from './support/stores.ts';
+import { replayOfStoredEvents, type TestStore, testStores } from './support/stores.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const vectorsFolder = join(root, 'test/fixtures/vectors');
@@ -30,17 +26,6 @@ const vectors = readdirSync(vectorsFolder)
 function poolpoint(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [join(root, 'bin/poolpoint.js'), ...args], { encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** Every row of the log, evolved onto a fresh state: the state the stored events alone imply. */
-export async function replayOfStoredEvents(store: EventStore) {
-  const state = createState(parseConfig({}));
-  for (let sequence = 1; ; ) {
-    const rows = await store.read(sequence, readRowsMax);
-    if (rows.length === 0) return state;
-    for (const row of rows) evolve(state, decodeEvent(row.body));
-    sequence = (rows[rows.length - 1]?.sequence ?? sequence) + 1;
-  }
 }
 
 const scenarioFile = join(root, 'test/fixtures/generated-3000.json');

@@ -69,6 +69,16 @@ function missingSetup(state: State, scenario: Scenario, logIsEmpty: boolean): Se
   return commands;
 }
 
+/**
+ * How many of the file's events an interrupted import already settled. Every event of the file
+ * leaves exactly one trace, in the same durable batch as the rest of its effects: an accepted
+ * command, or an outcome (duplicate or rejection). Resuming from the next one repeats nothing: a
+ * rejected event sent again could be accepted by a later state, and change history.
+ */
+async function importedSoFar(store: EventStore, state: State): Promise<number> {
+  return state.processedCommands.length + (await store.outcomeCount());
+}
+
 function submissionOf(raw: unknown): Submission {
   const parsed = parseEvent(raw);
   if (parsed.ok) return parsed.command;
@@ -102,7 +112,11 @@ export async function importCommand(args: readonly string[]): Promise<CommandRes
     const counts = { accepted: 0, duplicates: 0, rejected: 0 };
     const importing = progressBar('importing');
     const total = scenario.events.length;
-    for (let start = 0; start < total; start += chunkCommands) {
+    const resumeFrom = logIsEmpty ? 0 : await importedSoFar(store, ledger.state);
+    if (resumeFrom > total) {
+      throw new CliError(`the database holds ${resumeFrom} imported events, more than this file's ${total}`);
+    }
+    for (let start = resumeFrom; start < total; start += chunkCommands) {
       const chunk = scenario.events.slice(start, start + chunkCommands).map(submissionOf);
       for (const outcome of await ledger.sequencer.submitMany(chunk)) {
         counts[
@@ -116,7 +130,12 @@ export async function importCommand(args: readonly string[]): Promise<CommandRes
     }
     importing.finish();
     await ledger.sequencer.close();
-    const summary = { imported: total, ...counts, events: ledger.sequencer.head.sequence };
+    const summary = {
+      imported: total - resumeFrom,
+      resumedAt: resumeFrom,
+      ...counts,
+      events: ledger.sequencer.head.sequence,
+    };
     return { output: `${JSON.stringify(summary)}\n`, exitCode: 0 };
   });
 }

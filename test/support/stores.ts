@@ -2,6 +2,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseConfig } from '../../src/domain/config.ts';
+import { evolve } from '../../src/domain/evolve.ts';
+import { createState, type State } from '../../src/domain/state.ts';
+import { decodeEvent } from '../../src/store/codec.ts';
+import { type EventStore, readRowsMax } from '../../src/store/store.ts';
 import { createTestDatabase } from './postgres.ts';
 
 export interface TestStore {
@@ -29,3 +34,14 @@ export const testStores = [
   ['SQLite', sqliteTestStore],
   ['PostgreSQL', postgresTestStore],
 ] as const;
+
+/** Every row of the log, evolved onto a fresh state: the state the stored events alone imply. */
+export async function replayOfStoredEvents(store: EventStore): Promise<State> {
+  const state = createState(parseConfig({}));
+  for (let sequence = 1; ; ) {
+    const rows = await store.read(sequence, readRowsMax);
+    if (rows.length === 0) return state;
+    for (const row of rows) evolve(state, decodeEvent(row.body));
+    sequence = (rows[rows.length - 1]?.sequence ?? sequence) + 1;
+  }
+}

@@ -2,6 +2,7 @@
 import { ConfigError } from '../domain/config.ts';
 import { ScenarioError } from '../scenario/scenario.ts';
 import { CliError } from './errors.ts';
+import { nodeCommand } from './node-command.ts';
 import { replayCommand } from './replay.ts';
 import { type CommandResult, importCommand, stateCommand, verifyCommand } from './store-commands.ts';
 
@@ -13,6 +14,7 @@ commands:
   import FILE [--db URL]    feed a scenario through the single writer into the durable log
   state [--db URL]          print the state rebuilt from the log (the same JSON as replay)
   verify [--db URL]         recompute everything from the log; name the first event that disagrees
+  node [--db URL]           a writer for pipelines: SPEC.md events as JSON lines on stdin, outcomes on stdout
 
   --db sqlite:PATH | postgres://…   default: $DATABASE_URL, else sqlite:./data/poolpoint.db
 `;
@@ -24,6 +26,7 @@ const subcommands: Record<string, Subcommand> = {
   import: importCommand,
   state: stateCommand,
   verify: verifyCommand,
+  node: nodeCommand,
   demo: () => replayCommand([new URL('../../examples/demo.json', import.meta.url).pathname]),
 };
 

@@ -24,7 +24,7 @@ const importUsage = `usage: poolpoint import FILE [${databaseHelp}] [--chunk N] 
 const stateUsage = `usage: poolpoint state [${databaseHelp}]`;
 const verifyUsage = `usage: poolpoint verify [${databaseHelp}]`;
 
-function databaseOf(options: Map<string, string | true>): string {
+export function databaseOf(options: Map<string, string | true>): string {
   const given = options.get('db');
   return typeof given === 'string' ? given : (process.env.DATABASE_URL ?? defaultDatabase);
 }
@@ -79,7 +79,7 @@ async function importedSoFar(store: EventStore, state: State): Promise<number> {
   return state.processedCommands.length + (await store.outcomeCount());
 }
 
-function submissionOf(raw: unknown): Submission {
+export function submissionOf(raw: unknown): Submission {
   const parsed = parseEvent(raw);
   if (parsed.ok) return parsed.command;
   return {

@@ -22,8 +22,8 @@ export const leaderPollMsMax = 60_000;
 /** How often the leader proves its session is alive, and how long a proof may take. */
 export const leaderHeartbeatMs = 1_000;
 export const leaderQueryTimeoutMs = 5_000;
-/** Consecutive failed polls (database unreachable) before waitForLeadership gives up. */
-export const leaderPollErrorsMax = 10;
+/** How long waitForLeadership keeps polling a database it cannot reach (a restart takes seconds). */
+export const leaderUnreachableMsMax = 60_000;
 /**
  * TCP keepalive of the leader's session on the server side: if the leader's host vanishes without
  * closing its socket, PostgreSQL drops the session (and the lock) after about idle + interval × count
@@ -76,17 +76,17 @@ export class LeaderLock {
   /** Polls every `pollMs` (bounded) until the lock is taken; rejects with the signal's reason on abort. */
   async waitForLeadership({ pollMs, signal }: WaitForLeadershipOptions): Promise<void> {
     const intervalMs = Math.min(Math.max(pollMs, leaderPollMsMin), leaderPollMsMax);
-    let errors = 0;
+    let unreachableSinceMs: number | null = null;
     // Ends when the lock is taken, the signal aborts, or the database stays unreachable; each turn sleeps.
     for (;;) {
       signal?.throwIfAborted();
       try {
         if (await this.tryAcquire()) return;
-        errors = 0;
+        unreachableSinceMs = null;
       } catch (error) {
         // The database may be restarting: keep waiting, but not forever against a dead address.
-        errors += 1;
-        if (this.closed || errors >= leaderPollErrorsMax) throw error;
+        unreachableSinceMs ??= Date.now();
+        if (this.closed || Date.now() - unreachableSinceMs >= leaderUnreachableMsMax) throw error;
       }
       await sleep(intervalMs, signal);
     }

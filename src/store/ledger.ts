@@ -60,11 +60,21 @@ async function startingPoint(store: EventStore): Promise<{ state: State; head: L
 /** Rebuilds the state: newest valid snapshot, then every later event (checking the chain links). */
 export async function loadState(store: EventStore, onProgress?: LoadProgress): Promise<LoadedState> {
   const start = await startingPoint(store);
-  const { state } = start;
-  let head = start.head;
-  const last = await store.head();
-  // Bounded: every pass consumes at least one row of a finite log, or stops.
-  for (;;) {
+  const head = await catchUp(store, start.state, start.head, onProgress);
+  return { state: start.state, head, snapshotSequence: start.head.sequence };
+}
+
+/** Applies every event after `head` to `state` (checking position and chain); returns the new head. */
+export async function catchUp(
+  store: EventStore,
+  state: State,
+  from: LogHead,
+  onProgress?: LoadProgress,
+  pagesMax = Number.POSITIVE_INFINITY,
+): Promise<LogHead> {
+  let head = from;
+  const last = onProgress === undefined ? null : await store.head();
+  for (let page = 0; page < pagesMax; page += 1) {
     const rows = await store.read(head.sequence + 1, readRowsMax);
     if (rows.length === 0) break;
     for (const row of rows) {
@@ -73,9 +83,9 @@ export async function loadState(store: EventStore, onProgress?: LoadProgress): P
       evolve(state, decodeEvent(row.body));
       head = { sequence: row.sequence, hash: row.hash };
     }
-    onProgress?.(head.sequence, last.sequence);
+    onProgress?.(head.sequence, last?.sequence ?? head.sequence);
   }
-  return { state, head, snapshotSequence: start.head.sequence };
+  return head;
 }
 
 export interface Ledger {

@@ -49,7 +49,7 @@ const connectTimeoutMs = 10_000;
 
 // One statement, so one transaction: a failure of either insert (a repeated command id or
 // sequence) writes nothing. unnest turns one array per column into rows, so a batch of thousands
-// is one round trip with seven parameters rather than seven per row.
+// is one round trip with one parameter per column, not one per value.
 const appendSql = `WITH inserted_events AS (
      INSERT INTO events (sequence, type, command_id, body, recorded_at_ms, previous_hash, hash)
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[])
@@ -96,6 +96,29 @@ function outcomeRow(row: Row): OutcomeRow {
     message: row.message as string | null,
     recordedAtMs: toNumber(row.recorded_at_ms),
   };
+}
+
+// Array parameters are written as array literals here rather than by pg, whose encoder escapes element
+// by element in JavaScript: for a batch of 5,000 JSON bodies it took 100-200 ms of this thread (the
+// sequencer's), where JSON.stringify takes about 1 ms.
+
+/** An int8[] literal. Sequences, positions and times are integers; PostgreSQL refuses anything else. */
+function integerArray(values: readonly number[]): string {
+  return `{${values.join(',')}}`;
+}
+
+/** An escape JSON writes that an array literal would read differently: `\n` would become `n`. */
+const jsonOnlyEscape = /\\[bfnrtu]/;
+
+/**
+ * A text[] literal. JSON.stringify quotes each string and escapes `"` and `\` exactly as an array
+ * literal does, and writes null as `null`, which an array literal reads as NULL (in any case). Its
+ * other escapes (control characters, lone surrogates) differ, so text that needs them goes through
+ * pg's own encoder; the test also matches an escaped backslash before a letter, which is merely slower.
+ */
+function textArray(values: readonly (string | null)[]): string | readonly (string | null)[] {
+  const json = JSON.stringify(values);
+  return jsonOnlyEscape.test(json) ? values : `{${json.slice(1, -1)}}`;
 }
 
 /** A page size PostgreSQL accepts (LIMIT refuses negatives) and the reader can hold. */
@@ -153,19 +176,19 @@ export class PostgresStore implements EventStore {
       name: 'poolpoint_append',
       text: appendSql,
       values: [
-        rows.map((row) => row.sequence),
-        rows.map((row) => row.type),
-        rows.map((row) => row.commandId),
-        rows.map((row) => row.body),
-        rows.map((row) => row.recordedAtMs),
-        rows.map((row) => row.previousHash),
-        rows.map((row) => row.hash),
-        outcomes.map((outcome) => outcome.position),
-        outcomes.map((outcome) => outcome.commandId),
-        outcomes.map((outcome) => outcome.kind),
-        outcomes.map((outcome) => outcome.code),
-        outcomes.map((outcome) => outcome.message),
-        outcomes.map((outcome) => outcome.recordedAtMs),
+        integerArray(rows.map((row) => row.sequence)),
+        textArray(rows.map((row) => row.type)),
+        textArray(rows.map((row) => row.commandId)),
+        textArray(rows.map((row) => row.body)),
+        integerArray(rows.map((row) => row.recordedAtMs)),
+        textArray(rows.map((row) => row.previousHash)),
+        textArray(rows.map((row) => row.hash)),
+        integerArray(outcomes.map((outcome) => outcome.position)),
+        textArray(outcomes.map((outcome) => outcome.commandId)),
+        textArray(outcomes.map((outcome) => outcome.kind)),
+        textArray(outcomes.map((outcome) => outcome.code)),
+        textArray(outcomes.map((outcome) => outcome.message)),
+        integerArray(outcomes.map((outcome) => outcome.recordedAtMs)),
       ],
     });
   }

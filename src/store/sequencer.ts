@@ -211,6 +211,15 @@ export class Sequencer {
     return { rows, outcomeRows, completed, touched };
   }
 
+  /** Stops for good: nothing queued is written, and callers are told `reason`. */
+  halt(reason: string): void {
+    this.stopped ??= new Error(reason);
+    const stoppedError = new SequencerStoppedError(reason);
+    for (const pending of this.queue) pending.reject(stoppedError);
+    this.queue.length = 0;
+    this.queuedCommands = 0;
+  }
+
   private stop(error: Error, inFlight: readonly Pending[]): void {
     this.stopped = new Error(
       `the log could not be written (${error.message}); restart to recover from the log`,

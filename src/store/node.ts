@@ -40,6 +40,8 @@ export class LedgerNode {
   private following: Promise<void> = Promise.resolve();
   private readonly stopWaiting = new AbortController();
   private closed = false;
+  /** Set as soon as this process starts taking over, so that no follow tick starts after it. */
+  private takingOver = false;
 
   private constructor(
     readonly store: EventStore,
@@ -88,7 +90,7 @@ export class LedgerNode {
   }
 
   private follow(): void {
-    if (this.closed || this.role === 'leader') return;
+    if (this.closed || this.takingOver) return;
     this.followTimer = setTimeout(() => {
       this.following = catchUp(this.store, this.state, this.head, undefined, followPagesMax)
         .then((head) => {
@@ -99,8 +101,9 @@ export class LedgerNode {
   }
 
   private async lead(): Promise<void> {
+    this.takingOver = true;
     if (this.followTimer !== null) clearTimeout(this.followTimer);
-    await this.following;
+    await this.following.catch(() => undefined);
     // Everything the old leader made durable comes first.
     this.head = await catchUp(this.store, this.state, this.head);
     this.sequencerOrNull = new Sequencer(this.state, this.store, this.head, await this.store.outcomeCount(), {

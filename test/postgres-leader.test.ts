@@ -53,10 +53,11 @@ async function terminateLockHolders(url: string): Promise<number> {
 }
 
 describe('PostgresStore leadership', () => {
-  let database: TestDatabase;
+  let database: TestDatabase | undefined;
   const opened: PostgresStore[] = [];
 
   async function open(options: Parameters<typeof PostgresStore.open>[1] = {}): Promise<PostgresStore> {
+    if (database === undefined) throw new Error('the test database was not created');
     const store = await PostgresStore.open(database.url, options);
     opened.push(store);
     return store;
@@ -69,7 +70,7 @@ describe('PostgresStore leadership', () => {
     try {
       await Promise.all(opened.map((store) => store.close()));
     } finally {
-      await database.drop();
+      await database?.drop();
     }
   });
 
@@ -98,7 +99,7 @@ describe('PostgresStore leadership', () => {
     assert.equal(await standby.tryAcquireLeadership(), false);
 
     const takeover = standby.waitForLeadership({ pollMs, signal: AbortSignal.timeout(takeoverTimeoutMs) });
-    assert.equal(await terminateLockHolders(database.url), 1);
+    assert.equal(await terminateLockHolders((database as TestDatabase).url), 1);
     const error = await withTimeout(leaderLoss.lost, takeoverTimeoutMs, 'onLeadershipLost');
     assert.ok(error instanceof Error);
     await takeover;

@@ -139,6 +139,29 @@ export function storeContract(name: string, open: () => Promise<StoreFixture>): 
         assert.deepStrictEqual(await store.head(), { sequence: 4, hash: last.hash });
       }));
 
+    it('keeps every character of text: quotes, backslashes, control characters, the word null', () =>
+      withStore(async (store) => {
+        // One batch without control characters and one with: an implementation may encode them apart.
+        const plain = ['say "hi"', 'C:\\dir\\x', '{a,b}', 'null', 'NULL', '', ' padded ', '消费 🧧', '\\"'];
+        const control = ['line\nbreak', 'tab\there', 'bell\u0007', 'C:\\bin', JSON.stringify({ m: 'a\nb' })];
+        const first = chain(
+          1,
+          plain.map((text) => ({ commandId: text, body: text })),
+        );
+        const second = chain(
+          first.length + 1,
+          control.map((text) => ({ commandId: text, body: text })),
+          (first.at(-1) as LogRow).hash,
+        );
+        const outcomes = [...plain, ...control].map((text, index) =>
+          outcome(index + 1, { commandId: text, code: text, message: text }),
+        );
+        await store.append(first, outcomes.slice(0, plain.length));
+        await store.append(second, outcomes.slice(plain.length));
+        assert.deepStrictEqual(await store.read(1, 100), [...first, ...second]);
+        assert.deepStrictEqual(await store.readOutcomes(1, 100), outcomes);
+      }));
+
     it('appends successive batches after one another and moves the head', () =>
       withStore(async (store) => {
         const first = rowsFrom(1, 3);

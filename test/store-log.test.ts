@@ -2,7 +2,8 @@
 // the single writer's guarantees (durable before acknowledged, bounded queue, stop on failure).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { reportState } from '../src/domain/report.ts';
@@ -28,7 +29,7 @@ function poolpoint(...args: string[]): { status: number | null; stdout: string; 
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const scenarioFile = join(root, 'test/fixtures/generated-3000.json');
+const scenarioFile = join(mkdtempSync(join(tmpdir(), 'poolpoint-store-')), 'generated-3000.json');
 
 for (const [name, makeStore] of testStores) {
   describe(`durable log on ${name}`, () => {

@@ -3,8 +3,9 @@
 // ends, whether by close, crash or pg_terminate_backend, which is how a standby takes over.
 //
 // The lock is not a fence on its own: a leader that has lost its session may still have an append in
-// flight. The log's sequence primary key is the fence: a stale leader's rows collide with the new
-// leader's and its append fails.
+// flight on another connection. The log's sequence primary key is the fence: the stale leader and the
+// new one both write the sequence after the head they know, so whichever appends second fails and
+// the log never forks.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 

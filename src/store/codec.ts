@@ -11,8 +11,79 @@ export class CodecError extends Error {
   }
 }
 
+/** Ids are mostly plain ASCII words: those need no escaping, and skip JSON.stringify. */
+const plainText = /^[\w.:@-]*$/;
+const text = (value: string | null): string =>
+  value === null ? 'null' : plainText.test(value) ? `"${value}"` : JSON.stringify(value);
+const integerText = (value: bigint | null): string => (value === null ? 'null' : `"${value}"`);
+
+/** JSON with keys sorted at every level (for the configuration, whose shape is nested). */
+function canonicalJson(value: unknown): string {
+  if (typeof value === 'bigint') return `"${value}"`;
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Json)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function encodeCommand(command: IdentifiedCommand): string {
+  switch (command.type) {
+    case 'order':
+      return `{"type":"order","id":${text(command.id)},"member":${text(command.member)},"merchant":${text(command.merchant)},"amount":${integerText(command.amount)}}`;
+    case 'sell':
+      return `{"type":"sell","id":${text(command.id)},"member":${text(command.member)},"points":${integerText(command.points)}}`;
+    case 'inject':
+      return `{"type":"inject","id":${text(command.id)},"amount":${integerText(command.amount)}}`;
+    default: {
+      const unreachable: never = command;
+      return unreachable;
+    }
+  }
+}
+
+/**
+ * The stored text of an event: written field by field in a fixed order, so the encoding depends
+ * only on the event's content, never on the order its object's keys were created in. (It is also
+ * several times faster than JSON.stringify with a replacer, on the writer's hot path.)
+ */
 export function encodeEvent(event: Event): string {
-  return JSON.stringify(event, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
+  switch (event.type) {
+    case 'OrderSettled': {
+      const rewards = event.rewards
+        .map(
+          (reward) =>
+            `{"kind":${text(reward.kind)},"member":${text(reward.member)},"amount":${integerText(reward.amount)}}`,
+        )
+        .join(',');
+      return `{"type":"OrderSettled","command":${encodeCommand(event.command)},"bound":${text(event.bound)},"commission":${integerText(event.commission)},"inflow":${integerText(event.inflow)},"rewards":[${rewards}],"minted":${integerText(event.minted)}}`;
+    }
+    case 'PointsSold':
+      return `{"type":"PointsSold","command":${encodeCommand(event.command)},"gross":${integerText(event.gross)},"payout":${integerText(event.payout)}}`;
+    case 'PoolInjected':
+      return `{"type":"PoolInjected","command":${encodeCommand(event.command)}}`;
+    case 'MemberForcedOut':
+      return `{"type":"MemberForcedOut","member":${text(event.member)},"points":${integerText(event.points)},"gross":${integerText(event.gross)},"payout":${integerText(event.payout)}}`;
+    case 'ConfigChanged':
+      return `{"type":"ConfigChanged","config":${canonicalJson(event.config)}}`;
+    case 'MemberRegistered': {
+      const { member, referrer } = event.command;
+      return `{"type":"MemberRegistered","command":{"type":"registerMember","member":${text(member)},"referrer":${text(referrer)}}}`;
+    }
+    case 'MerchantRegistered': {
+      const { merchant, owner, recruiter, region, commissionRate } = event.command;
+      return `{"type":"MerchantRegistered","command":{"type":"registerMerchant","merchant":${text(merchant)},"owner":${text(owner)},"recruiter":${text(recruiter)},"region":${text(region)},"commissionRate":${integerText(commissionRate)}}}`;
+    }
+    case 'AgentAppointed': {
+      const { member, level, region } = event.command;
+      return `{"type":"AgentAppointed","command":{"type":"appointAgent","member":${text(member)},"level":${text(level)},"region":${text(region)}}}`;
+    }
+    default: {
+      const unreachable: never = event;
+      return unreachable;
+    }
+  }
 }
 
 export type Json = Record<string, unknown>;

@@ -67,10 +67,24 @@ function outcomeRow(row: Row): OutcomeRow {
   };
 }
 
+/** Event rows per multi-row INSERT (7 parameters each, well under SQLite's 32,766). */
+const rowsPerInsert = 100;
+
+const eventValues = (row: LogRow): unknown[] => [
+  row.sequence,
+  row.type,
+  row.commandId,
+  row.body,
+  row.recordedAtMs,
+  row.previousHash,
+  row.hash,
+];
+
 export class SqliteStore implements EventStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private readonly insertEvent: Database.Statement;
+  private readonly insertEvents: Database.Statement;
   private readonly insertOutcome: Database.Statement;
   private readonly appendTransaction: Database.Transaction<
     (rows: readonly LogRow[], outcomes: readonly OutcomeRow[]) => void
@@ -84,25 +98,22 @@ export class SqliteStore implements EventStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
-    this.insertEvent = this.db.prepare(
-      'INSERT INTO events (sequence, type, command_id, body, recorded_at_ms, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    const eventColumns = '(sequence, type, command_id, body, recorded_at_ms, previous_hash, hash)';
+    this.insertEvent = this.db.prepare(`INSERT INTO events ${eventColumns} VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.insertEvents = this.db.prepare(
+      `INSERT INTO events ${eventColumns} VALUES ${Array(rowsPerInsert).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
     );
     this.insertOutcome = this.db.prepare(
       'INSERT INTO outcomes (position, command_id, kind, code, message, recorded_at_ms) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.appendTransaction = this.db.transaction(
       (rows: readonly LogRow[], outcomes: readonly OutcomeRow[]) => {
-        for (const row of rows) {
-          this.insertEvent.run(
-            row.sequence,
-            row.type,
-            row.commandId,
-            row.body,
-            row.recordedAtMs,
-            row.previousHash,
-            row.hash,
-          );
+        let next = 0;
+        // Many rows per statement: each statement run costs more than the rows it carries.
+        for (; next + rowsPerInsert <= rows.length; next += rowsPerInsert) {
+          this.insertEvents.run(rows.slice(next, next + rowsPerInsert).flatMap(eventValues));
         }
+        for (; next < rows.length; next += 1) this.insertEvent.run(eventValues(rows[next] as LogRow));
         for (const outcome of outcomes) {
           this.insertOutcome.run(
             outcome.position,

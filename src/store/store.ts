@@ -1,7 +1,7 @@
 // The event store: one interface, two implementations (sqlite.ts, postgres.ts). The log is the
 // truth; balances are a projection rebuilt from it. A store only keeps rows: deciding, hashing and
 // ordering them is the sequencer's work, so both implementations stay thin and alike.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** One event in the log. */
 export interface LogRow {
@@ -66,10 +66,8 @@ export const GENESIS_HASH = createHash('sha256').update('poolpoint event log v1'
 
 /** sha256 over the previous hash, the position, the time and the body: no field can change unnoticed. */
 export function rowHash(previousHash: string, sequence: number, recordedAtMs: number, body: string): string {
-  return createHash('sha256')
-    .update(`${previousHash}\n${sequence}\n${recordedAtMs}\n`)
-    .update(body)
-    .digest('hex');
+  // crypto.hash (Node ≥ 20.12) is the one-shot form: half the cost of a createHash object per row.
+  return hash('sha256', `${previousHash}\n${sequence}\n${recordedAtMs}\n${body}`, 'hex');
 }
 
 /** Limits of a read page, so that a read of a long log never holds it all in memory. */

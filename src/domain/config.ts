@@ -32,6 +32,11 @@ export interface Config {
   readonly maxMintValuePerOrder: Cents | null;
   readonly minSupply: Micros;
   readonly bindOnFirstOrder: boolean;
+  /** Beyond SPEC.md (docs/rules.md): a paid order settles this long after payment, unless refunded. */
+  readonly holdWindowSeconds: number;
+  /** The smallest withdrawal, and the share of a paid withdrawal kept as a fee. */
+  readonly withdrawalMinimum: Cents;
+  readonly withdrawalFeeRate: Ppm;
   readonly rewards: {
     readonly direct: Ppm;
     readonly indirect: Ppm;
@@ -53,6 +58,9 @@ export interface ConfigInput {
   maxMintValuePerOrder?: string | null;
   minSupply?: string;
   bindOnFirstOrder?: boolean;
+  holdWindowSeconds?: string;
+  withdrawalMinimum?: string;
+  withdrawalFeeRate?: string;
   rewards?: {
     direct?: string;
     indirect?: string;
@@ -83,6 +91,9 @@ export const defaultConfigInput = {
   maxMintValuePerOrder: null,
   minSupply: '1.000000',
   bindOnFirstOrder: true,
+  holdWindowSeconds: '604800',
+  withdrawalMinimum: '1.00',
+  withdrawalFeeRate: '0',
   rewards: {
     direct: '0.003',
     indirect: '0.002',
@@ -104,6 +115,9 @@ const shape: Shape = {
   maxMintValuePerOrder: 'leaf',
   minSupply: 'leaf',
   bindOnFirstOrder: 'leaf',
+  holdWindowSeconds: 'leaf',
+  withdrawalMinimum: 'leaf',
+  withdrawalFeeRate: 'leaf',
   rewards: {
     direct: 'leaf',
     indirect: 'leaf',
@@ -151,6 +165,20 @@ function moneyAt(input: ConfigInput, key: string): Cents {
   return cents(value);
 }
 
+/** A whole number of seconds, at most a year: longer holds are a mistake, not a setting. */
+const holdWindowSecondsMax = 366 * 24 * 3600;
+
+function holdWindowSecondsAt(input: ConfigInput): number {
+  const value = decimalAt(input, 'holdWindowSeconds', 0);
+  if (value < 0n || value > BigInt(holdWindowSecondsMax)) {
+    throw new ConfigError(
+      'holdWindowSeconds',
+      `must be a whole number of seconds from 0 to ${holdWindowSecondsMax}`,
+    );
+  }
+  return Number(value);
+}
+
 /** Validates a plain configuration (missing keys take SPEC.md's defaults); throws ConfigError. */
 export function parseConfig(raw: unknown = {}): Config {
   rejectUnknownKeys(raw, shape, '');
@@ -180,6 +208,9 @@ export function parseConfig(raw: unknown = {}): Config {
         : moneyAt(input, 'maxMintValuePerOrder'),
     minSupply: micros(minSupply),
     bindOnFirstOrder,
+    holdWindowSeconds: holdWindowSecondsAt(input),
+    withdrawalMinimum: moneyAt(input, 'withdrawalMinimum'),
+    withdrawalFeeRate: rateAt(input, 'withdrawalFeeRate'),
     rewards: {
       direct: rateAt(input, 'rewards.direct'),
       indirect: rateAt(input, 'rewards.indirect'),
@@ -213,6 +244,9 @@ export function formatConfig(config: Config): ConfigInput {
       config.maxMintValuePerOrder === null ? null : formatCents(config.maxMintValuePerOrder),
     minSupply: formatMicros(config.minSupply),
     bindOnFirstOrder: config.bindOnFirstOrder,
+    holdWindowSeconds: String(config.holdWindowSeconds),
+    withdrawalMinimum: formatCents(config.withdrawalMinimum),
+    withdrawalFeeRate: formatPpm(config.withdrawalFeeRate),
     rewards: {
       direct: formatPpm(config.rewards.direct),
       indirect: formatPpm(config.rewards.indirect),

@@ -11,20 +11,27 @@ import {
 } from './config.ts';
 import type {
   AppointAgent,
+  BindReferrer,
   Command,
   Configure,
   Event,
-  Inject,
+  IdentifiedCommand,
   MemberForcedOut,
   Order,
   OrderSettled,
+  PaidOrderSettled,
+  Pay,
   PointsSold,
+  Refund,
   RegisterMember,
   RegisterMerchant,
   Rejection,
+  RequestWithdrawal,
+  ReviewWithdrawal,
   Reward,
   RewardKind,
   Sell,
+  Settle,
 } from './messages.ts';
 import { rejection, sameContent } from './messages.ts';
 import {
@@ -36,6 +43,7 @@ import {
   type Resolved,
   Slot,
   type State,
+  type WithdrawalStatus,
 } from './state.ts';
 import {
   AMOUNT_MAX,
@@ -76,9 +84,17 @@ export function decide(state: State, command: Command): Decision {
       return decideRegisterMerchant(state, command);
     case 'appointAgent':
       return decideAppointAgent(state, command);
+    case 'bindReferrer':
+      return decideBindReferrer(state, command);
+    case 'settle':
+      return decideSettle(state, command);
     case 'order':
     case 'sell':
     case 'inject':
+    case 'pay':
+    case 'refund':
+    case 'requestWithdrawal':
+    case 'reviewWithdrawal':
       return decideIdentified(state, command);
     default: {
       const unreachable: never = command;
@@ -87,7 +103,7 @@ export function decide(state: State, command: Command): Decision {
   }
 }
 
-function decideIdentified(state: State, command: Order | Sell | Inject): Decision {
+function decideIdentified(state: State, command: IdentifiedCommand): Decision {
   if (command.id === '') return reject('missing_id', 'every event needs a non-empty id');
   const seen = state.processed(command.id);
   if (seen !== undefined) {
@@ -103,6 +119,14 @@ function decideIdentified(state: State, command: Order | Sell | Inject): Decisio
       if (command.amount <= 0n) return reject('invalid_amount', 'an injection must be above zero');
       if (!receivable(state, command.amount)) return tooLarge();
       return accept({ type: 'PoolInjected', command });
+    case 'pay':
+      return decidePay(state, command);
+    case 'refund':
+      return decideRefund(state, command);
+    case 'requestWithdrawal':
+      return decideRequestWithdrawal(state, command);
+    case 'reviewWithdrawal':
+      return decideReviewWithdrawal(state, command);
     default: {
       const unreachable: never = command;
       return unreachable;
@@ -120,7 +144,8 @@ function decideConfigure(state: State, command: Configure): Decision {
   }
   const plain = formatConfig(config);
   if (JSON.stringify(plain) === JSON.stringify(formatConfig(state.config))) return { kind: 'duplicate' };
-  return accept({ type: 'ConfigChanged', config: plain });
+  const actor = command.actor === undefined ? {} : { actor: command.actor };
+  return accept({ type: 'ConfigChanged', config: plain, ...actor });
 }
 
 /**
@@ -183,25 +208,46 @@ function decideAppointAgent(state: State, command: AppointAgent): Decision {
   return accept({ type: 'AgentAppointed', command });
 }
 
-function decideOrder(state: State, command: Order): Decision {
+/** Who buys where, checked the same way whether the order settles now or after its hold window. */
+function checkOrder(
+  state: State,
+  command: Order | Pay,
+): Decision | { buyer: MemberIndex; merchant: Merchant } {
   const buyer = state.members.indexOf(command.member);
   if (buyer === NOBODY) return reject('unknown_member', `${command.member} is not a member`);
   const merchant = state.merchants.get(command.merchant);
-  if (merchant === undefined) {
-    return reject('unknown_merchant', `${command.merchant} is not a merchant`);
-  }
+  if (merchant === undefined) return reject('unknown_merchant', `${command.merchant} is not a merchant`);
   if (command.amount <= 0n) return reject('invalid_amount', 'an order amount must be above zero');
   if (!receivable(state, command.amount)) return tooLarge();
-  const decision = settleOrder(state, command, buyer, merchant);
-  const minted = (decision as { event: OrderSettled }).event.minted;
-  if (state.supply + minted > AMOUNT_MAX) return tooLarge();
-  return decision;
+  return { buyer, merchant };
+}
+
+function decideOrder(state: State, command: Order): Decision {
+  const checked = checkOrder(state, command);
+  if ('kind' in checked) return checked;
+  const settlement = settlementOf(state, command.amount, checked.buyer, checked.merchant);
+  if (state.supply + settlement.minted > AMOUNT_MAX) return tooLarge();
+  const { recipients, ...results } = settlement;
+  const event: OrderSettled = { type: 'OrderSettled', command, ...results };
+  return {
+    kind: 'event',
+    event,
+    resolved: { member: checked.buyer, merchant: checked.merchant, recipients },
+  };
+}
+
+interface Settlement {
+  readonly bound: string | null;
+  readonly commission: Cents;
+  readonly inflow: Cents;
+  readonly rewards: readonly Reward[];
+  readonly minted: Micros;
+  readonly recipients: readonly MemberIndex[];
 }
 
 /** Steps 1–6 of SPEC.md "Settling an order". */
-function settleOrder(state: State, command: Order, buyer: MemberIndex, merchant: Merchant): Decision {
+function settlementOf(state: State, amount: Cents, buyer: MemberIndex, merchant: Merchant): Settlement {
   const { config, members } = state;
-  const amount = command.amount;
   const bound = bindingFor(state, buyer, merchant);
   const referrer = bound !== NOBODY ? bound : (members.referrer[buyer] as MemberIndex);
   const commission = applyRate(amount, merchant.commissionRate ?? config.commissionRate);
@@ -215,16 +261,133 @@ function settleOrder(state: State, command: Order, buyer: MemberIndex, merchant:
   let value = applyRate(inflow, config.mintRatio);
   const mintCap = config.maxMintValuePerOrder;
   if (mintCap !== null) value = minCents(value, mintCap);
-  const event: OrderSettled = {
-    type: 'OrderSettled',
-    command,
+  return {
+    // Key order matters to nobody (events are encoded field by field), but reads as SPEC.md.
     bound: bound === NOBODY ? null : members.id(bound),
     commission,
     inflow,
     rewards: budget.paid,
     minted: mintQuantity(state, value),
+    recipients: budget.recipients,
   };
-  return { kind: 'event', event, resolved: { member: buyer, merchant, recipients: budget.recipients } };
+}
+
+function decidePay(state: State, command: Pay): Decision {
+  const checked = checkOrder(state, command);
+  if ('kind' in checked) return checked;
+  if (!Number.isSafeInteger(command.paidAtMs) || command.paidAtMs < 0) {
+    return reject('malformed', 'paidAtMs must be a time in milliseconds');
+  }
+  if (state.received + state.pendingAmount + command.amount > AMOUNT_MAX) return tooLarge();
+  return accept({ type: 'OrderPaid', command });
+}
+
+function decideRefund(state: State, command: Refund): Decision {
+  if (state.pendingOrders.has(command.order)) return accept({ type: 'OrderRefunded', command });
+  if (state.refundedOrders.has(command.order)) {
+    return reject('order_refunded', `order ${command.order} was already refunded`);
+  }
+  if (state.processed(command.order)?.type === 'pay') {
+    return reject(
+      'order_settled',
+      `order ${command.order} has settled: a refund after settlement is refused`,
+    );
+  }
+  return reject('unknown_order', `${command.order} is not a paid order`);
+}
+
+/** Settles the earliest paid order once its hold window has passed (orders settle in paid order). */
+function decideSettle(state: State, command: Settle): Decision {
+  const pending = state.pendingOrders.get(command.order);
+  if (pending === undefined) {
+    if (state.refundedOrders.has(command.order))
+      return reject('order_refunded', `order ${command.order} was refunded`);
+    if (state.processed(command.order)?.type === 'pay')
+      return reject('order_settled', `order ${command.order} has settled`);
+    return reject('unknown_order', `${command.order} is not a paid order`);
+  }
+  const next = state.nextPendingOrder();
+  if (next !== pending) {
+    return reject('not_due', `orders settle in the order they were paid: ${next?.command.id} comes first`);
+  }
+  const dueAtMs = pending.command.paidAtMs + state.config.holdWindowSeconds * 1000;
+  if (command.nowMs < dueAtMs) {
+    return reject('not_due', `order ${command.order} settles at ${new Date(dueAtMs).toISOString()}`);
+  }
+  const paid = pending.command;
+  const buyer = state.members.indexOf(paid.member);
+  const merchant = state.merchants.get(paid.merchant) as Merchant;
+  const settlement = settlementOf(state, paid.amount, buyer, merchant);
+  if (state.supply + settlement.minted > AMOUNT_MAX) return tooLarge();
+  const { recipients, ...results } = settlement;
+  const event: PaidOrderSettled = { type: 'PaidOrderSettled', command, ...results };
+  return { kind: 'event', event, resolved: { member: buyer, merchant, recipients } };
+}
+
+function decideRequestWithdrawal(state: State, command: RequestWithdrawal): Decision {
+  const member = state.members.indexOf(command.member);
+  if (member === NOBODY) return reject('unknown_member', `${command.member} is not a member`);
+  const minimum = state.config.withdrawalMinimum;
+  if (command.amount <= 0n || command.amount < minimum) {
+    return reject('below_minimum', `the smallest withdrawal is ${formatCents(minimum)}`);
+  }
+  const wallet = cents(state.members.get(member, Slot.Wallet));
+  if (command.amount > wallet) {
+    return reject(
+      'insufficient_wallet',
+      `the wallet holds ${formatCents(wallet)}, less than ${formatCents(command.amount)}`,
+    );
+  }
+  const fee = applyRate(command.amount, state.config.withdrawalFeeRate);
+  return { kind: 'event', event: { type: 'WithdrawalRequested', command, fee }, resolved: { member } };
+}
+
+/** Which statuses each review step may start from. */
+const reviewFrom: Record<ReviewWithdrawal['decision'], readonly WithdrawalStatus[]> = {
+  approve: ['requested'],
+  reject: ['requested', 'approved'],
+  paid: ['approved'],
+};
+
+function decideReviewWithdrawal(state: State, command: ReviewWithdrawal): Decision {
+  const withdrawal = state.withdrawals.get(command.withdrawal);
+  if (withdrawal === undefined)
+    return reject('unknown_withdrawal', `${command.withdrawal} is not a withdrawal`);
+  const allowed = reviewFrom[command.decision];
+  if (allowed === undefined) return reject('malformed', 'decision must be approve, reject or paid');
+  if (!allowed.includes(withdrawal.status)) {
+    return reject(
+      'withdrawal_state',
+      `withdrawal ${withdrawal.id} is ${withdrawal.status}: it cannot be marked ${command.decision}`,
+    );
+  }
+  if (command.decision === 'reject' && command.note.trim() === '') {
+    return reject('malformed', 'a rejection needs a reason');
+  }
+  return accept({ type: 'WithdrawalReviewed', command });
+}
+
+function decideBindReferrer(state: State, command: BindReferrer): Decision {
+  const members = state.members;
+  const member = members.indexOf(command.member);
+  const referrer = members.indexOf(command.referrer);
+  if (member === NOBODY) return reject('unknown_member', `${command.member} is not a member`);
+  if (referrer === NOBODY) return reject('unknown_member', `${command.referrer} is not a member`);
+  const current = members.referrer[member] as MemberIndex;
+  if (current === referrer) return { kind: 'duplicate' };
+  if (current !== NOBODY) {
+    return reject(
+      'already_bound',
+      `${command.member} is already bound to ${members.id(current)}: the first binding wins`,
+    );
+  }
+  if (isSelfOrAncestor(members, member, referrer)) {
+    return reject(
+      'referral_cycle',
+      `${command.referrer} is ${command.member} or below it in the referral tree`,
+    );
+  }
+  return accept({ type: 'ReferrerBound', command });
 }
 
 function bindingFor(state: State, buyer: MemberIndex, merchant: Merchant): MemberIndex {

@@ -5,10 +5,15 @@ import { type Config, parseConfig } from './config.ts';
 import type {
   Event,
   MemberForcedOut,
+  Order,
   OrderSettled,
+  PaidOrderSettled,
+  Pay,
   PointsSold,
   RegisterMerchant,
   Reward,
+  WithdrawalRequested,
+  WithdrawalReviewed,
 } from './messages.ts';
 import { type MemberIndex, NOBODY, type Resolved, Slot, type State } from './state.ts';
 import { assert, type Cents, cents, type Micros, micros } from './units.ts';
@@ -34,7 +39,7 @@ export function evolve(state: State, event: Event, resolved?: Resolved): void {
       break;
     }
     case 'OrderSettled':
-      settleOrder(state, event, resolved);
+      applySettlement(state, event.command, event, resolved);
       break;
     case 'PointsSold':
       sellPoints(state, event, resolved?.member ?? memberOf(state, event.command.member));
@@ -43,6 +48,38 @@ export function evolve(state: State, event: Event, resolved?: Resolved): void {
       state.pool = cents(state.pool + event.command.amount);
       state.injected = cents(state.injected + event.command.amount);
       state.received = cents(state.received + event.command.amount);
+      break;
+    case 'ReferrerBound': {
+      const member = memberOf(state, event.command.member);
+      assert(state.members.referrer[member] === NOBODY, 'only an unbound member is bound');
+      state.members.referrer[member] = memberOf(state, event.command.referrer);
+      break;
+    }
+    case 'OrderPaid':
+      state.addPendingOrder(event.command);
+      state.pendingAmount = cents(state.pendingAmount + event.command.amount);
+      break;
+    case 'OrderRefunded': {
+      const pending = state.pendingOrders.get(event.command.order);
+      assert(pending !== undefined, `refund of ${event.command.order}, which is not pending`);
+      state.pendingOrders.delete(event.command.order);
+      state.refundedOrders.add(event.command.order);
+      state.pendingAmount = cents(state.pendingAmount - pending.command.amount);
+      break;
+    }
+    case 'PaidOrderSettled': {
+      const pending = state.pendingOrders.get(event.command.order);
+      assert(pending !== undefined, `settlement of ${event.command.order}, which is not pending`);
+      state.pendingOrders.delete(event.command.order);
+      state.pendingAmount = cents(state.pendingAmount - pending.command.amount);
+      applySettlement(state, pending.command, event, resolved);
+      break;
+    }
+    case 'WithdrawalRequested':
+      requestWithdrawal(state, event, resolved?.member ?? memberOf(state, event.command.member));
+      break;
+    case 'WithdrawalReviewed':
+      reviewWithdrawal(state, event);
       break;
     case 'MemberForcedOut':
       forceOut(state, event, resolved?.member ?? memberOf(state, event.member));
@@ -76,20 +113,25 @@ function registerMerchant(state: State, command: RegisterMerchant): void {
   });
 }
 
-/** Steps 7–8 of SPEC.md, and the payable of step 2. */
-function settleOrder(state: State, event: OrderSettled, resolved: Resolved | undefined): void {
-  const { command, commission, inflow, minted } = event;
+/** Steps 7–8 of SPEC.md, and the payable of step 2, for an order settled now or after its hold. */
+function applySettlement(
+  state: State,
+  order: Order | Pay,
+  event: OrderSettled | PaidOrderSettled,
+  resolved: Resolved | undefined,
+): void {
+  const { commission, inflow, minted } = event;
   const members = state.members;
-  const buyer = resolved?.member ?? memberOf(state, command.member);
-  const merchant = resolved?.merchant ?? state.merchants.get(command.merchant);
-  assert(merchant !== undefined, `unknown merchant ${command.merchant} in an accepted event`);
-  assert(commission >= 0n && commission <= command.amount, 'commission within the order amount');
+  const buyer = resolved?.member ?? memberOf(state, order.member);
+  const merchant = resolved?.merchant ?? state.merchants.get(order.merchant);
+  assert(merchant !== undefined, `unknown merchant ${order.merchant} in an accepted event`);
+  assert(commission >= 0n && commission <= order.amount, 'commission within the order amount');
   if (event.bound !== null) {
     assert(members.referrer[buyer] === NOBODY, 'only an unbound buyer is bound');
     members.referrer[buyer] = memberOf(state, event.bound);
   }
-  state.received = cents(state.received + command.amount);
-  state.addPayable(merchant, cents(command.amount - commission));
+  state.received = cents(state.received + order.amount);
+  state.addPayable(merchant, cents(order.amount - commission));
   let rewardsPaid = 0n;
   const recipients = resolved?.recipients;
   for (let index = 0; index < event.rewards.length; index += 1) {
@@ -105,13 +147,53 @@ function settleOrder(state: State, event: OrderSettled, resolved: Resolved | und
   state.pool = cents(state.pool + inflow);
   state.supply = micros(state.supply + minted);
   members.add64(buyer, Slot.Points, minted);
-  members.add64(buyer, Slot.Consumption, command.amount);
-  members.add64(buyer, Slot.CycleConsumption, command.amount);
+  members.add64(buyer, Slot.Consumption, order.amount);
+  members.add64(buyer, Slot.CycleConsumption, order.amount);
   if (members.cycleOpen[buyer] === 0) {
     members.cycleOpen[buyer] = 1;
     members.cycleOpenedSequence[buyer] = state.sequence;
   }
   state.exitQueue.refresh(buyer);
+}
+
+function requestWithdrawal(state: State, event: WithdrawalRequested, member: MemberIndex): void {
+  const { id, amount, requestedAtMs } = event.command;
+  assert(amount <= state.members.get(member, Slot.Wallet), 'a withdrawal within the wallet');
+  state.members.add64(member, Slot.Wallet, -amount);
+  state.members.add64(member, Slot.Frozen, amount);
+  state.withdrawals.set(id, {
+    id,
+    member: event.command.member,
+    amount,
+    fee: event.fee,
+    requestedAtMs,
+    status: 'requested',
+    note: '',
+    reviewer: null,
+  });
+}
+
+/** Approve only changes the status; reject returns the frozen cash; paid sends it out, less the fee. */
+function reviewWithdrawal(state: State, event: WithdrawalReviewed): void {
+  const { withdrawal: id, decision, note, actor } = event.command;
+  const withdrawal = state.withdrawals.get(id);
+  assert(withdrawal !== undefined, `review of ${id}, which is not a withdrawal`);
+  const member = memberOf(state, withdrawal.member);
+  if (decision === 'reject') {
+    state.members.add64(member, Slot.Frozen, -withdrawal.amount);
+    state.members.add64(member, Slot.Wallet, withdrawal.amount);
+    withdrawal.status = 'rejected';
+  } else if (decision === 'paid') {
+    state.members.add64(member, Slot.Frozen, -withdrawal.amount);
+    state.withdrawn = cents(state.withdrawn + withdrawal.amount - withdrawal.fee);
+    state.platform = cents(state.platform + withdrawal.fee);
+    withdrawal.status = 'paid';
+  } else {
+    withdrawal.status = 'approved';
+  }
+  assert(state.members.get(member, Slot.Frozen) >= 0n, 'frozen cash never negative');
+  withdrawal.note = note;
+  withdrawal.reviewer = actor;
 }
 
 function sellPoints(state: State, event: PointsSold, seller: MemberIndex): void {

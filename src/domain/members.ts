@@ -27,7 +27,8 @@ export const Slot = {
   CycleRealised: 5,
   /** floor((cap × C − R × 10^6) × 2^32 / H), clamped to 64 bits, while queued for exit (exit-queue.ts). */
   TriggerKey: 6,
-  // Slot 7 is free: the row stays one 64-byte cache line.
+  /** Cash of withdrawals under review: out of the wallet, not yet paid or returned. */
+  Frozen: 7,
 } as const;
 export type Slot = (typeof Slot)[keyof typeof Slot];
 const SLOTS = 8;

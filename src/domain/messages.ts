@@ -39,18 +39,71 @@ export interface Inject {
   readonly type: 'inject';
   readonly id: string;
   readonly amount: Cents;
+  /** Who did it (an admin account), for the audit trail; absent in SPEC.md scenarios. */
+  readonly actor?: string;
+}
+
+/** An order reported paid: it settles after the hold window (the refund period) unless refunded. */
+export interface Pay {
+  readonly type: 'pay';
+  readonly id: string;
+  readonly member: string;
+  readonly merchant: string;
+  readonly amount: Cents;
+  readonly paidAtMs: number;
+}
+/** Voids a paid order before it settles. */
+export interface Refund {
+  readonly type: 'refund';
+  readonly id: string;
+  readonly order: string;
+  readonly refundedAtMs: number;
+  readonly actor?: string;
+}
+/** Settles a paid order whose hold window has passed (sent by the service's scheduler). */
+export interface Settle {
+  readonly type: 'settle';
+  readonly order: string;
+  readonly nowMs: number;
+}
+/** Wallet → withdrawal: the amount is frozen until finance pays or rejects it (提现). */
+export interface RequestWithdrawal {
+  readonly type: 'requestWithdrawal';
+  readonly id: string;
+  readonly member: string;
+  readonly amount: Cents;
+  readonly requestedAtMs: number;
+}
+export interface ReviewWithdrawal {
+  readonly type: 'reviewWithdrawal';
+  readonly id: string;
+  readonly withdrawal: string;
+  readonly decision: 'approve' | 'reject' | 'paid';
+  /** The reason of a rejection, or the payment reference of a payout. */
+  readonly note: string;
+  readonly actor: string;
+  readonly atMs: number;
+}
+/** Binds an unbound member to a referrer (a share link); the first binding wins. */
+export interface BindReferrer {
+  readonly type: 'bindReferrer';
+  readonly member: string;
+  readonly referrer: string;
 }
 
 /** Replaces the configuration from the next command on (SPEC.md keys, decimals as strings). */
 export interface Configure {
   readonly type: 'configure';
   readonly config: ConfigInput;
+  readonly actor?: string;
 }
 
-export type SetupCommand = Configure | RegisterMember | RegisterMerchant | AppointAgent;
+export type SetupCommand = Configure | RegisterMember | RegisterMerchant | AppointAgent | BindReferrer;
 /** Commands that carry a client-chosen id and obey SPEC.md's idempotency rules. */
-export type IdentifiedCommand = Order | Sell | Inject;
-export type Command = SetupCommand | IdentifiedCommand;
+export type IdentifiedCommand = Order | Sell | Inject | Pay | Refund | RequestWithdrawal | ReviewWithdrawal;
+/** The events of a SPEC.md scenario file. */
+export type ScenarioCommand = Order | Sell | Inject;
+export type Command = SetupCommand | IdentifiedCommand | Settle;
 
 export type RewardKind = 'direct' | 'indirect' | 'merchantRecruiter' | AgentLevel;
 export interface Reward {
@@ -63,6 +116,7 @@ export interface ConfigChanged {
   readonly type: 'ConfigChanged';
   /** The whole configuration in its plain form, every key given (formatConfig). */
   readonly config: ConfigInput;
+  readonly actor?: string;
 }
 export interface MemberRegistered {
   readonly type: 'MemberRegistered';
@@ -96,6 +150,38 @@ export interface PoolInjected {
   readonly type: 'PoolInjected';
   readonly command: Inject;
 }
+export interface ReferrerBound {
+  readonly type: 'ReferrerBound';
+  readonly command: BindReferrer;
+}
+export interface OrderPaid {
+  readonly type: 'OrderPaid';
+  readonly command: Pay;
+}
+export interface OrderRefunded {
+  readonly type: 'OrderRefunded';
+  readonly command: Refund;
+}
+/** A paid order settled: the same results as OrderSettled, for the order paid earlier. */
+export interface PaidOrderSettled {
+  readonly type: 'PaidOrderSettled';
+  readonly command: Settle;
+  readonly bound: string | null;
+  readonly commission: Cents;
+  readonly inflow: Cents;
+  readonly rewards: readonly Reward[];
+  readonly minted: Micros;
+}
+export interface WithdrawalRequested {
+  readonly type: 'WithdrawalRequested';
+  readonly command: RequestWithdrawal;
+  /** Withheld for the platform when the withdrawal is paid. */
+  readonly fee: Cents;
+}
+export interface WithdrawalReviewed {
+  readonly type: 'WithdrawalReviewed';
+  readonly command: ReviewWithdrawal;
+}
 export interface MemberForcedOut {
   readonly type: 'MemberForcedOut';
   readonly member: string;
@@ -106,6 +192,12 @@ export interface MemberForcedOut {
 
 export type Event =
   | ConfigChanged
+  | ReferrerBound
+  | OrderPaid
+  | OrderRefunded
+  | PaidOrderSettled
+  | WithdrawalRequested
+  | WithdrawalReviewed
   | MemberRegistered
   | MerchantRegistered
   | AgentAppointed
@@ -132,7 +224,16 @@ export type RejectionCode =
   | 'invalid_region'
   | 'insufficient_points'
   | 'consumption_below_minimum'
-  | 'supply_below_minimum';
+  | 'supply_below_minimum'
+  | 'already_bound'
+  | 'unknown_order'
+  | 'order_settled'
+  | 'order_refunded'
+  | 'not_due'
+  | 'below_minimum'
+  | 'insufficient_wallet'
+  | 'unknown_withdrawal'
+  | 'withdrawal_state';
 
 export interface Rejection {
   readonly code: RejectionCode;
@@ -143,18 +244,29 @@ export const rejection = (code: RejectionCode, message: string): Rejection => ({
 
 /** Is `command` the same content as the accepted `seen` with its id ("identical content", SPEC.md)? */
 export function sameContent(seen: IdentifiedCommand, command: IdentifiedCommand): boolean {
+  if (seen.type !== command.type) return false;
   switch (seen.type) {
     case 'order':
-      return (
-        command.type === 'order' &&
-        command.member === seen.member &&
-        command.merchant === seen.merchant &&
-        command.amount === seen.amount
-      );
-    case 'sell':
-      return command.type === 'sell' && command.member === seen.member && command.points === seen.points;
+    case 'pay': {
+      const other = command as Order | Pay;
+      return other.member === seen.member && other.merchant === seen.merchant && other.amount === seen.amount;
+    }
+    case 'sell': {
+      const other = command as Sell;
+      return other.member === seen.member && other.points === seen.points;
+    }
     case 'inject':
-      return command.type === 'inject' && command.amount === seen.amount;
+      return (command as Inject).amount === seen.amount;
+    case 'refund':
+      return (command as Refund).order === seen.order;
+    case 'requestWithdrawal': {
+      const other = command as RequestWithdrawal;
+      return other.member === seen.member && other.amount === seen.amount;
+    }
+    case 'reviewWithdrawal': {
+      const other = command as ReviewWithdrawal;
+      return other.withdrawal === seen.withdrawal && other.decision === seen.decision;
+    }
     default: {
       const unreachable: never = seen;
       return unreachable;

@@ -3,7 +3,7 @@
 import { type ConfigInput, formatConfig, parseConfig } from './config.ts';
 import type { MemberColumns } from './members.ts';
 import type { IdentifiedCommand } from './messages.ts';
-import { type MemberIndex, State } from './state.ts';
+import { type MemberIndex, State, type Withdrawal } from './state.ts';
 import type { Cents, Micros, Ppm } from './units.ts';
 
 export const snapshotVersion = 1;
@@ -25,6 +25,8 @@ export interface StateSnapshot {
   readonly platform: Cents;
   readonly injected: Cents;
   readonly received: Cents;
+  readonly withdrawn: Cents;
+  readonly pendingAmount: Cents;
   readonly forcedExits: number;
   readonly sequence: number;
   readonly lastPriceBeforeEmpty: { readonly pool: Cents; readonly supply: Micros } | null;
@@ -35,6 +37,10 @@ export interface StateSnapshot {
   readonly agents: readonly (readonly [string, MemberIndex])[];
   /** Accepted identified commands in order (idempotency). */
   readonly processed: readonly IdentifiedCommand[];
+  /** Ids of paid orders still pending, in settlement order (their commands are in `processed`). */
+  readonly pendingOrders: readonly string[];
+  readonly refundedOrders: readonly string[];
+  readonly withdrawals: readonly Withdrawal[];
 }
 
 export function snapshotOf(state: State): StateSnapshot {
@@ -46,6 +52,8 @@ export function snapshotOf(state: State): StateSnapshot {
     platform: state.platform,
     injected: state.injected,
     received: state.received,
+    withdrawn: state.withdrawn,
+    pendingAmount: state.pendingAmount,
     forcedExits: state.forcedExits,
     sequence: state.sequence,
     lastPriceBeforeEmpty: state.lastPriceBeforeEmpty,
@@ -60,6 +68,9 @@ export function snapshotOf(state: State): StateSnapshot {
     })),
     agents: [...state.agents.entries()],
     processed: [...state.processedCommands],
+    pendingOrders: state.pendingInOrder().map((pending) => pending.command.id),
+    refundedOrders: [...state.refundedOrders],
+    withdrawals: [...state.withdrawals.values()].map((withdrawal) => ({ ...withdrawal })),
   };
 }
 
@@ -73,6 +84,8 @@ export function stateFromSnapshot(snapshot: StateSnapshot): State {
   state.platform = snapshot.platform;
   state.injected = snapshot.injected;
   state.received = snapshot.received;
+  state.withdrawn = snapshot.withdrawn;
+  state.pendingAmount = snapshot.pendingAmount;
   state.forcedExits = snapshot.forcedExits;
   state.sequence = snapshot.sequence;
   state.lastPriceBeforeEmpty = snapshot.lastPriceBeforeEmpty;
@@ -82,6 +95,13 @@ export function stateFromSnapshot(snapshot: StateSnapshot): State {
   }
   for (const [key, member] of snapshot.agents) state.agents.set(key, member);
   for (const command of snapshot.processed) state.recordProcessed(command);
+  for (const id of snapshot.pendingOrders) {
+    const command = state.processed(id);
+    if (command?.type !== 'pay') throw new Error(`snapshot: pending order ${id} is not a paid order`);
+    state.addPendingOrder(command);
+  }
+  for (const id of snapshot.refundedOrders) state.refundedOrders.add(id);
+  for (const withdrawal of snapshot.withdrawals) state.withdrawals.set(withdrawal.id, { ...withdrawal });
   state.rebuildExitQueue();
   return state;
 }

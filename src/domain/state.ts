@@ -2,7 +2,7 @@
 import { type AgentLevel, agentLevels, type Config, regionAt } from './config.ts';
 import { ExitQueue } from './exit-queue.ts';
 import { checkedInt64, type MemberIndex, MemberTable, NOBODY } from './members.ts';
-import type { IdentifiedCommand } from './messages.ts';
+import type { IdentifiedCommand, Pay } from './messages.ts';
 import { StringIndex } from './string-index.ts';
 import type { Cents, Micros, Ppm } from './units.ts';
 
@@ -19,6 +19,24 @@ export interface Resolved {
   readonly recipients?: readonly MemberIndex[];
 }
 
+export interface PendingOrder {
+  readonly command: Pay;
+}
+
+export type WithdrawalStatus = 'requested' | 'approved' | 'paid' | 'rejected';
+
+export interface Withdrawal {
+  readonly id: string;
+  readonly member: string;
+  readonly amount: Cents;
+  readonly fee: Cents;
+  readonly requestedAtMs: number;
+  status: WithdrawalStatus;
+  /** The rejection reason or payment reference, and who reviewed it last. */
+  note: string;
+  reviewer: string | null;
+}
+
 export interface Merchant {
   readonly id: string;
   /** Position in `State.payables`. */
@@ -29,11 +47,19 @@ export interface Merchant {
   readonly commissionRate: Ppm | null;
 }
 
-const Total = { Pool: 0, Supply: 1, Platform: 2, Injected: 3, Received: 4 } as const;
+const Total = {
+  Pool: 0,
+  Supply: 1,
+  Platform: 2,
+  Injected: 3,
+  Received: 4,
+  Withdrawn: 5,
+  Pending: 6,
+} as const;
 
 export class State {
   /** Pool, supply, platform and injected, kept unboxed for the same reason as the member rows. */
-  private readonly totals = new BigInt64Array(5);
+  private readonly totals = new BigInt64Array(7);
   forcedExits = 0;
   /** P and S just before the supply last fell to zero; null while it never has. */
   lastPriceBeforeEmpty: { pool: Cents; supply: Micros } | null = null;
@@ -50,6 +76,17 @@ export class State {
   /** Accepted command ids, numbered; `processedCommands[n]` is the command with id number n. */
   readonly processedIds = new StringIndex();
   readonly processedCommands: IdentifiedCommand[] = [];
+  /** Paid orders not yet settled or refunded, by id. */
+  readonly pendingOrders = new Map<string, PendingOrder>();
+  /**
+   * The same, in settlement order (paid time, then arrival), from `settlementHead` on; settled and
+   * refunded ones are skipped lazily.
+   */
+  settlementQueue: PendingOrder[] = [];
+  private settlementHead = 0;
+  /** Refunded order ids (a refund is final; a second one is refused with a reason). */
+  readonly refundedOrders = new Set<string>();
+  readonly withdrawals = new Map<string, Withdrawal>();
   readonly exitQueue = new ExitQueue(this.members, () => this.config.capMultiple);
 
   constructor(public config: Config) {}
@@ -79,6 +116,44 @@ export class State {
       this.agentChains.set(region, chain);
     }
     return chain;
+  }
+
+  /** Queues a paid order for settlement, keeping the queue in (paid time, arrival) order. */
+  addPendingOrder(command: Pay): void {
+    const pending: PendingOrder = { command };
+    this.pendingOrders.set(command.id, pending);
+    const queue = this.settlementQueue;
+    let index = queue.length;
+    // Reports usually arrive in time order: the common case is a push at the end.
+    while (
+      index > this.settlementHead &&
+      (queue[index - 1] as PendingOrder).command.paidAtMs > command.paidAtMs
+    ) {
+      index -= 1;
+    }
+    queue.splice(index, 0, pending);
+  }
+
+  /** The pending orders in settlement order (for snapshots and listings). */
+  pendingInOrder(): PendingOrder[] {
+    return this.settlementQueue
+      .slice(this.settlementHead)
+      .filter((pending) => this.pendingOrders.get(pending.command.id) === pending);
+  }
+
+  /** The paid order that settles next (the earliest paid one still pending), or undefined. */
+  nextPendingOrder(): PendingOrder | undefined {
+    while (this.settlementHead < this.settlementQueue.length) {
+      const head = this.settlementQueue[this.settlementHead] as PendingOrder;
+      if (this.pendingOrders.get(head.command.id) === head) break;
+      this.settlementHead += 1;
+    }
+    // Everything before the head is settled or refunded: drop it once it is most of the queue.
+    if (this.settlementHead * 2 > this.settlementQueue.length) {
+      this.settlementQueue = this.settlementQueue.slice(this.settlementHead);
+      this.settlementHead = 0;
+    }
+    return this.settlementQueue[this.settlementHead];
   }
 
   /** Re-keys every open cycle (after a cap change, or on loading a snapshot). */
@@ -135,6 +210,20 @@ export class State {
   }
   set received(value: Cents) {
     this.totals[Total.Received] = checkedInt64(value, 'the cash received');
+  }
+  /** Cash paid out to members by approved withdrawals (net of fees): it has left the platform. */
+  get withdrawn(): Cents {
+    return this.totals[Total.Withdrawn] as Cents;
+  }
+  set withdrawn(value: Cents) {
+    this.totals[Total.Withdrawn] = checkedInt64(value, 'the cash withdrawn');
+  }
+  /** The amounts of paid orders not yet settled or refunded. */
+  get pendingAmount(): Cents {
+    return this.totals[Total.Pending] as Cents;
+  }
+  set pendingAmount(value: Cents) {
+    this.totals[Total.Pending] = checkedInt64(value, 'the pending order amounts');
   }
   get injected(): Cents {
     return this.totals[Total.Injected] as Cents;

@@ -9,7 +9,7 @@ import {
   regionPattern,
 } from '../domain/config.ts';
 import { execute } from '../domain/engine.ts';
-import type { IdentifiedCommand, Rejection, SetupCommand } from '../domain/messages.ts';
+import type { Rejection, ScenarioCommand, SetupCommand } from '../domain/messages.ts';
 import { rejection } from '../domain/messages.ts';
 import { createState, type State } from '../domain/state.ts';
 import {
@@ -189,7 +189,7 @@ const eventKeys: Record<string, readonly string[]> = {
 };
 
 export type ParsedEvent =
-  | { readonly ok: true; readonly command: IdentifiedCommand }
+  | { readonly ok: true; readonly command: ScenarioCommand }
   | { readonly ok: false; readonly id: unknown; readonly rejection: Rejection };
 
 /** Turns one raw event into a command, or a rejection saying what is wrong with it. */
@@ -223,7 +223,7 @@ export function parseEvent(raw: unknown): ParsedEvent {
       `${quantityKey}: ${quantity.message}`,
     );
   }
-  const command: IdentifiedCommand =
+  const command: ScenarioCommand =
     raw.type === 'order'
       ? {
           type: 'order',

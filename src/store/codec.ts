@@ -2,7 +2,14 @@
 // micro-points, ppm). The encoding is canonical for events built by the domain (key order is the
 // order the decider builds them in), so re-deciding an event and encoding it again must give the
 // stored text byte for byte: that is how `verify` compares.
-import type { Event, IdentifiedCommand, Reward } from '../domain/messages.ts';
+import type {
+  Event,
+  IdentifiedCommand,
+  OrderSettled,
+  PaidOrderSettled,
+  Reward,
+  Settle,
+} from '../domain/messages.ts';
 
 export class CodecError extends Error {
   constructor(message: string) {
@@ -28,20 +35,44 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function encodeCommand(command: IdentifiedCommand): string {
+/** `,"actor":"…"` when the command names who did it (an optional field), else nothing. */
+const actorText = (actor: string | undefined): string =>
+  actor === undefined ? '' : `,"actor":${text(actor)}`;
+
+function encodeCommand(command: IdentifiedCommand | Settle): string {
   switch (command.type) {
     case 'order':
       return `{"type":"order","id":${text(command.id)},"member":${text(command.member)},"merchant":${text(command.merchant)},"amount":${integerText(command.amount)}}`;
     case 'sell':
       return `{"type":"sell","id":${text(command.id)},"member":${text(command.member)},"points":${integerText(command.points)}}`;
     case 'inject':
-      return `{"type":"inject","id":${text(command.id)},"amount":${integerText(command.amount)}}`;
+      return `{"type":"inject","id":${text(command.id)},"amount":${integerText(command.amount)}${actorText(command.actor)}}`;
+    case 'pay':
+      return `{"type":"pay","id":${text(command.id)},"member":${text(command.member)},"merchant":${text(command.merchant)},"amount":${integerText(command.amount)},"paidAtMs":${command.paidAtMs}}`;
+    case 'refund':
+      return `{"type":"refund","id":${text(command.id)},"order":${text(command.order)},"refundedAtMs":${command.refundedAtMs}${actorText(command.actor)}}`;
+    case 'settle':
+      return `{"type":"settle","order":${text(command.order)},"nowMs":${command.nowMs}}`;
+    case 'requestWithdrawal':
+      return `{"type":"requestWithdrawal","id":${text(command.id)},"member":${text(command.member)},"amount":${integerText(command.amount)},"requestedAtMs":${command.requestedAtMs}}`;
+    case 'reviewWithdrawal':
+      return `{"type":"reviewWithdrawal","id":${text(command.id)},"withdrawal":${text(command.withdrawal)},"decision":${text(command.decision)},"note":${text(command.note)},"actor":${text(command.actor)},"atMs":${command.atMs}}`;
     default: {
       const unreachable: never = command;
       return unreachable;
     }
   }
 }
+
+const settlementText = (event: OrderSettled | PaidOrderSettled): string => {
+  const rewards = event.rewards
+    .map(
+      (reward) =>
+        `{"kind":${text(reward.kind)},"member":${text(reward.member)},"amount":${integerText(reward.amount)}}`,
+    )
+    .join(',');
+  return `"bound":${text(event.bound)},"commission":${integerText(event.commission)},"inflow":${integerText(event.inflow)},"rewards":[${rewards}],"minted":${integerText(event.minted)}`;
+};
 
 /**
  * The stored text of an event: written field by field in a fixed order, so the encoding depends
@@ -50,15 +81,18 @@ function encodeCommand(command: IdentifiedCommand): string {
  */
 export function encodeEvent(event: Event): string {
   switch (event.type) {
-    case 'OrderSettled': {
-      const rewards = event.rewards
-        .map(
-          (reward) =>
-            `{"kind":${text(reward.kind)},"member":${text(reward.member)},"amount":${integerText(reward.amount)}}`,
-        )
-        .join(',');
-      return `{"type":"OrderSettled","command":${encodeCommand(event.command)},"bound":${text(event.bound)},"commission":${integerText(event.commission)},"inflow":${integerText(event.inflow)},"rewards":[${rewards}],"minted":${integerText(event.minted)}}`;
-    }
+    case 'OrderSettled':
+      return `{"type":"OrderSettled","command":${encodeCommand(event.command)},${settlementText(event)}}`;
+    case 'PaidOrderSettled':
+      return `{"type":"PaidOrderSettled","command":${encodeCommand(event.command)},${settlementText(event)}}`;
+    case 'OrderPaid':
+    case 'OrderRefunded':
+    case 'WithdrawalReviewed':
+      return `{"type":${text(event.type)},"command":${encodeCommand(event.command)}}`;
+    case 'WithdrawalRequested':
+      return `{"type":"WithdrawalRequested","command":${encodeCommand(event.command)},"fee":${integerText(event.fee)}}`;
+    case 'ReferrerBound':
+      return `{"type":"ReferrerBound","command":{"type":"bindReferrer","member":${text(event.command.member)},"referrer":${text(event.command.referrer)}}}`;
     case 'PointsSold':
       return `{"type":"PointsSold","command":${encodeCommand(event.command)},"gross":${integerText(event.gross)},"payout":${integerText(event.payout)}}`;
     case 'PoolInjected':
@@ -66,7 +100,7 @@ export function encodeEvent(event: Event): string {
     case 'MemberForcedOut':
       return `{"type":"MemberForcedOut","member":${text(event.member)},"points":${integerText(event.points)},"gross":${integerText(event.gross)},"payout":${integerText(event.payout)}}`;
     case 'ConfigChanged':
-      return `{"type":"ConfigChanged","config":${canonicalJson(event.config)}}`;
+      return `{"type":"ConfigChanged","config":${canonicalJson(event.config)}${actorText(event.actor)}}`;
     case 'MemberRegistered': {
       const { member, referrer } = event.command;
       return `{"type":"MemberRegistered","command":{"type":"registerMember","member":${text(member)},"referrer":${text(referrer)}}}`;
@@ -114,10 +148,15 @@ export function reviveIdentifiedCommand(command: Json): IdentifiedCommand {
   switch (command.type) {
     case 'order':
     case 'inject':
+    case 'pay':
+    case 'requestWithdrawal':
       integers(command, ['amount'], 'command');
       break;
     case 'sell':
       integers(command, ['points'], 'command');
+      break;
+    case 'refund':
+    case 'reviewWithdrawal':
       break;
     default:
       throw new CodecError(`unknown command type ${JSON.stringify(command.type)}`);
@@ -138,12 +177,23 @@ export function decodeEvent(text: string): Event {
     case 'ConfigChanged':
     case 'MemberRegistered':
     case 'AgentAppointed':
+    case 'ReferrerBound':
+      break;
+    case 'OrderPaid':
+    case 'OrderRefunded':
+    case 'WithdrawalReviewed':
+      reviveIdentifiedCommand(command as Json);
+      break;
+    case 'WithdrawalRequested':
+      reviveIdentifiedCommand(command as Json);
+      integers(event, ['fee'], 'event');
       break;
     case 'MerchantRegistered':
       if (command?.commissionRate !== null) integers(command as Json, ['commissionRate'], 'command');
       break;
     case 'OrderSettled':
-      reviveIdentifiedCommand(command as Json);
+    case 'PaidOrderSettled':
+      if (event.type === 'OrderSettled') reviveIdentifiedCommand(command as Json);
       integers(event, ['commission', 'inflow', 'minted'], 'event');
       if (!Array.isArray(event.rewards)) throw new CodecError('event.rewards: expected an array');
       for (const reward of event.rewards as Reward[])

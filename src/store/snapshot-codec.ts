@@ -76,6 +76,13 @@ export function parseSnapshotBytes(bytes: Buffer): StateSnapshot {
     platform: BigInt(header.platform) as StateSnapshot['platform'],
     injected: BigInt(header.injected) as StateSnapshot['injected'],
     received: BigInt(header.received) as StateSnapshot['received'],
+    withdrawn: BigInt(header.withdrawn) as StateSnapshot['withdrawn'],
+    pendingAmount: BigInt(header.pendingAmount) as StateSnapshot['pendingAmount'],
+    withdrawals: header.withdrawals.map((withdrawal) => ({
+      ...withdrawal,
+      amount: BigInt(withdrawal.amount) as StateSnapshot['withdrawn'],
+      fee: BigInt(withdrawal.fee) as StateSnapshot['withdrawn'],
+    })),
     lastPriceBeforeEmpty:
       header.lastPriceBeforeEmpty === null
         ? null

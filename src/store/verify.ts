@@ -8,7 +8,7 @@ import { evolve } from '../domain/evolve.ts';
 import type { Command, Event } from '../domain/messages.ts';
 import { snapshotOf } from '../domain/snapshot.ts';
 import { createState, Slot, type State } from '../domain/state.ts';
-import { formatCents, formatMicros } from '../domain/units.ts';
+import { cents, formatCents, formatMicros, micros } from '../domain/units.ts';
 import { CodecError, commandIdOf, decodeEvent, encodeEvent } from './codec.ts';
 import type { LoadProgress } from './ledger.ts';
 import { decodeSnapshot, snapshotBytes } from './snapshot-codec.ts';
@@ -107,27 +107,36 @@ function checkInvariants(state: State, cashIn: bigint): void {
   let wallets = 0n;
   let points = 0n;
   for (let member = 0; member < members.size; member += 1) {
-    wallets += members.get(member, Slot.Wallet);
+    wallets += members.get(member, Slot.Wallet) + members.get(member, Slot.Frozen);
     points += members.points(member);
   }
   let payables = 0n;
   for (const merchant of state.merchants.values()) payables += state.payable(merchant);
-  const cashHeld = state.pool + wallets + state.platform + payables;
+  const cashHeld = state.pool + wallets + state.platform + payables + state.withdrawn;
   if (cashHeld !== cashIn) {
-    throw new Mismatch('cash is not conserved', formatCents(cashIn as never), formatCents(cashHeld as never));
+    throw new Mismatch('cash is not conserved', formatCents(cents(cashIn)), formatCents(cents(cashHeld)));
   }
   if (points !== state.supply) {
     throw new Mismatch(
       'supply differs from the members holdings',
       formatMicros(state.supply),
-      formatMicros(points as never),
+      formatMicros(micros(points)),
     );
   }
   if (state.pool < 0n) throw new Mismatch('the pool is negative');
 }
 
-function cashInOf(event: Event): bigint {
-  return event.type === 'OrderSettled' || event.type === 'PoolInjected' ? event.command.amount : 0n;
+/** Cash an event brings in, from the state before it (a paid order's amount counts when it settles). */
+function cashInOf(state: State, event: Event): bigint {
+  switch (event.type) {
+    case 'OrderSettled':
+    case 'PoolInjected':
+      return event.command.amount;
+    case 'PaidOrderSettled':
+      return state.pendingOrders.get(event.command.order)?.command.amount ?? 0n;
+    default:
+      return 0n;
+  }
 }
 
 export async function verifyLog(store: EventStore, onProgress?: LoadProgress): Promise<VerifyReport> {
@@ -154,8 +163,8 @@ export async function verifyLog(store: EventStore, onProgress?: LoadProgress): P
         current = row;
         const event = checkRow(row, previousHash, sequence + 1);
         checkDecision(state, event, row.body);
+        cashIn += cashInOf(state, event);
         evolve(state, event);
-        cashIn += cashInOf(event);
         sequence = row.sequence;
         previousHash = row.hash;
         if (snapshots.has(sequence)) {

@@ -1,7 +1,7 @@
 // A naive model of SPEC.md, written from the text alone: plain objects, linear scans, no exit queue.
 // The property tests run it beside the engine; where they disagree, one of them misreads the rules.
 import type { AgentLevel, Config } from '../../src/domain/config.ts';
-import type { IdentifiedCommand } from '../../src/domain/messages.ts';
+import type { ScenarioCommand } from '../../src/domain/messages.ts';
 import type { StateReport } from '../../src/domain/report.ts';
 import { formatDecimal } from '../../src/domain/units.ts';
 import type { SetupSpec } from './given.ts';
@@ -39,7 +39,7 @@ const seatOf = (region: string, level: AgentLevel): string =>
 
 const min = (left: bigint, right: bigint): bigint => (left < right ? left : right);
 
-function contentOf(command: IdentifiedCommand): string {
+function contentOf(command: ScenarioCommand): string {
   switch (command.type) {
     case 'order':
       return JSON.stringify(['order', command.member, command.merchant, String(command.amount)]);
@@ -97,7 +97,7 @@ export class Model {
     }
   }
 
-  apply(command: IdentifiedCommand): ModelOutcome {
+  apply(command: ScenarioCommand): ModelOutcome {
     if (command.id === '') return 'rejected';
     const seen = this.seen.get(command.id);
     if (seen !== undefined) return seen === contentOf(command) ? 'duplicate' : 'rejected';

@@ -4,6 +4,7 @@ import { ScenarioError } from '../scenario/scenario.ts';
 import { CliError } from './errors.ts';
 import { nodeCommand } from './node-command.ts';
 import { replayCommand } from './replay.ts';
+import { simulateCommand } from './simulate.ts';
 import { type CommandResult, importCommand, stateCommand, verifyCommand } from './store-commands.ts';
 
 const usage = `usage: poolpoint <command> [options]
@@ -15,6 +16,9 @@ commands:
   state [--db URL]          print the state rebuilt from the log (the same JSON as replay)
   verify [--db URL]         recompute everything from the log; name the first event that disagrees
   node [--db URL]           a writer for pipelines: SPEC.md events as JSON lines on stdin, outcomes on stdout
+  simulate --scenario NAME|FILE --orders N --members M --seed S --out DIR [--runs K] [--compare CONFIG.json]
+           [--export-events FILE]
+                            run the real engine over generated histories; DIR gets report.html and result.json
 
   --db sqlite:PATH | postgres://…   default: $DATABASE_URL, else sqlite:./data/poolpoint.db
 `;
@@ -27,6 +31,7 @@ const subcommands: Record<string, Subcommand> = {
   state: stateCommand,
   verify: verifyCommand,
   node: nodeCommand,
+  simulate: simulateCommand,
   demo: () => replayCommand([new URL('../../examples/demo.json', import.meta.url).pathname]),
 };
 

@@ -10,7 +10,6 @@ import {
   parseProfileFile,
   scenarioNames,
 } from '../sim/profile.ts';
-import { progressBar } from '../sim/progress.ts';
 import { renderReport } from '../sim/report-html.ts';
 import {
   MEMBERS_MAX,
@@ -22,6 +21,7 @@ import {
 } from '../sim/simulator.ts';
 import { withThousands } from '../sim/wording.ts';
 import { CliError } from './errors.ts';
+import { progressBar } from './progress.ts';
 import { readJsonFile } from './replay.ts';
 
 const usage =
@@ -137,7 +137,7 @@ export async function simulateCommand(args: readonly string[]): Promise<string> 
   const out = values.get('out') as string;
   const exportPath = values.get('export-events');
   prepareOutputs(out, exportPath);
-  const progress = progressBar();
+  const progress = progressBar('simulating');
   let result: SimulationResult;
   try {
     result = simulate({

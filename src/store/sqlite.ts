@@ -97,6 +97,7 @@ export class SqliteStore implements EventStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('wal_autocheckpoint = 16384');
     migrate(this.db);
     const eventColumns = '(sequence, type, command_id, body, recorded_at_ms, previous_hash, hash)';
     this.insertEvent = this.db.prepare(`INSERT INTO events ${eventColumns} VALUES (?, ?, ?, ?, ?, ?, ?)`);

@@ -4,12 +4,14 @@ import { ScenarioError } from '../scenario/scenario.ts';
 import { CliError } from './errors.ts';
 import { nodeCommand } from './node-command.ts';
 import { replayCommand } from './replay.ts';
+import { serveCommand } from './serve.ts';
 import { simulateCommand } from './simulate.ts';
 import { type CommandResult, importCommand, stateCommand, verifyCommand } from './store-commands.ts';
 
 const usage = `usage: poolpoint <command> [options]
 
 commands:
+  serve [--port N]          the API, docs and console on 127.0.0.1:3000 (demo data on first start)
   replay FILE [--reasons]   run a scenario file (SPEC.md format) and print the final state as JSON
   demo                      replay the demo scenario in examples/ and print its state
   import FILE [--db URL]    feed a scenario through the single writer into the durable log
@@ -26,6 +28,7 @@ commands:
 type Subcommand = (args: readonly string[]) => Promise<string | CommandResult> | string;
 
 const subcommands: Record<string, Subcommand> = {
+  serve: serveCommand,
   replay: replayCommand,
   import: importCommand,
   state: stateCommand,

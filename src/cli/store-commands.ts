@@ -161,7 +161,7 @@ export async function stateCommand(args: readonly string[]): Promise<CommandResu
   if (parsed.positionals.length !== 0) throw new CliError(stateUsage, 2);
   return withStore(databaseOf(parsed.options), async (store) => {
     const loading = progressBar('loading');
-    const { state } = await loadState(store, loading.update);
+    const { state } = await loadState(store, { onProgress: loading.update });
     loading.finish();
     const output = { ...reportState(state), ...(await outcomeLists(store)) };
     return { output: `${JSON.stringify(output, null, 1)}\n`, exitCode: 0 };

@@ -134,11 +134,17 @@ export class State {
     queue.splice(index, 0, pending);
   }
 
+  /** The pending orders in settlement order, lazily (a scheduler stops at the first not yet due). */
+  *pendingOrdersInOrder(): Generator<PendingOrder> {
+    for (let index = this.settlementHead; index < this.settlementQueue.length; index += 1) {
+      const pending = this.settlementQueue[index] as PendingOrder;
+      if (this.pendingOrders.get(pending.command.id) === pending) yield pending;
+    }
+  }
+
   /** The pending orders in settlement order (for snapshots and listings). */
   pendingInOrder(): PendingOrder[] {
-    return this.settlementQueue
-      .slice(this.settlementHead)
-      .filter((pending) => this.pendingOrders.get(pending.command.id) === pending);
+    return [...this.pendingOrdersInOrder()];
   }
 
   /** The paid order that settles next (the earliest paid one still pending), or undefined. */

@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { parseConfig } from '../domain/config.ts';
 import { evolve } from '../domain/evolve.ts';
+import type { Event } from '../domain/messages.ts';
 import { stateFromSnapshot } from '../domain/snapshot.ts';
 import { createState, type State } from '../domain/state.ts';
 import { decodeEvent } from './codec.ts';
@@ -58,9 +59,19 @@ async function startingPoint(store: EventStore): Promise<{ state: State; head: L
 }
 
 /** Rebuilds the state: newest valid snapshot, then every later event (checking the chain links). */
-export async function loadState(store: EventStore, onProgress?: LoadProgress): Promise<LoadedState> {
+/** Called for each event applied, with its position and time (for read models beside the state). */
+export type EventListener = (event: Event, sequence: number, recordedAtMs: number, state: State) => void;
+
+export interface CatchUpOptions {
+  readonly onProgress?: LoadProgress;
+  readonly onEvent?: EventListener;
+  /** Pages of readRowsMax rows at most (a standby's follow tick), else all. */
+  readonly pagesMax?: number;
+}
+
+export async function loadState(store: EventStore, options: CatchUpOptions = {}): Promise<LoadedState> {
   const start = await startingPoint(store);
-  const head = await catchUp(store, start.state, start.head, onProgress);
+  const head = await catchUp(store, start.state, start.head, options);
   return { state: start.state, head, snapshotSequence: start.head.sequence };
 }
 
@@ -69,8 +80,7 @@ export async function catchUp(
   store: EventStore,
   state: State,
   from: LogHead,
-  onProgress?: LoadProgress,
-  pagesMax = Number.POSITIVE_INFINITY,
+  { onProgress, onEvent, pagesMax = Number.POSITIVE_INFINITY }: CatchUpOptions = {},
 ): Promise<LogHead> {
   let head = from;
   const last = onProgress === undefined ? null : await store.head();
@@ -80,7 +90,9 @@ export async function catchUp(
     for (const row of rows) {
       if (row.sequence !== head.sequence + 1) throw new LogCorruptError(row.sequence, 'a gap in the log');
       if (row.previousHash !== head.hash) throw new LogCorruptError(row.sequence, 'the hash chain is broken');
-      evolve(state, decodeEvent(row.body));
+      const event = decodeEvent(row.body);
+      evolve(state, event);
+      onEvent?.(event, row.sequence, row.recordedAtMs, state);
       head = { sequence: row.sequence, hash: row.hash };
     }
     onProgress?.(head.sequence, last?.sequence ?? head.sequence);
@@ -101,7 +113,7 @@ export async function openLedger(
   options: Partial<SequencerOptions> = {},
   onProgress?: LoadProgress,
 ): Promise<Ledger> {
-  const { state, head } = await loadState(store, onProgress);
+  const { state, head } = await loadState(store, { onProgress });
   const sequencer = new Sequencer(state, store, head, await store.outcomeCount(), {
     ...defaultSequencerOptions,
     ...options,

@@ -5,7 +5,7 @@
 // at once and reports it: the process should exit and start again as a standby.
 
 import type { State } from '../domain/state.ts';
-import { catchUp, loadState, openStore } from './ledger.ts';
+import { catchUp, type EventListener, loadState, openStore } from './ledger.ts';
 import { defaultSequencerOptions, Sequencer, type SequencerOptions } from './sequencer.ts';
 import type { EventStore, LogHead } from './store.ts';
 
@@ -18,6 +18,8 @@ export interface NodeOptions {
   readonly onRole?: (role: Role) => void;
   /** The lock was lost while leading: nothing more is written; the process should restart. */
   readonly onLeadershipLost?: (error: Error) => void;
+  /** Told of every event this process applies: loaded, followed, or written (read models). */
+  readonly onEvent?: EventListener;
 }
 
 export const defaultNodeOptions: NodeOptions = { followMs: 250, sequencer: {} };
@@ -58,7 +60,10 @@ export class LedgerNode {
       : await (await import('./postgres.ts')).PostgresStore.open(database, {
           onLeadershipLost: (error) => node?.leadershipLost(error),
         });
-    const { state, head } = await loadState(store);
+    const { state, head } = await loadState(
+      store,
+      settings.onEvent === undefined ? {} : { onEvent: settings.onEvent },
+    );
     node = new LedgerNode(store, state, head, settings);
     await node.elect();
     return node;
@@ -92,7 +97,10 @@ export class LedgerNode {
   private follow(): void {
     if (this.closed || this.takingOver) return;
     this.followTimer = setTimeout(() => {
-      this.following = catchUp(this.store, this.state, this.head, undefined, followPagesMax)
+      this.following = catchUp(this.store, this.state, this.head, {
+        pagesMax: followPagesMax,
+        ...this.listener(),
+      })
         .then((head) => {
           this.head = head;
         })
@@ -105,13 +113,18 @@ export class LedgerNode {
     if (this.followTimer !== null) clearTimeout(this.followTimer);
     await this.following.catch(() => undefined);
     // Everything the old leader made durable comes first.
-    this.head = await catchUp(this.store, this.state, this.head);
+    this.head = await catchUp(this.store, this.state, this.head, this.listener());
     this.sequencerOrNull = new Sequencer(this.state, this.store, this.head, await this.store.outcomeCount(), {
       ...defaultSequencerOptions,
       ...this.options.sequencer,
+      ...this.listener(),
     });
     this.role = 'leader';
     this.options.onRole?.('leader');
+  }
+
+  private listener(): { onEvent?: EventListener } {
+    return this.options.onEvent === undefined ? {} : { onEvent: this.options.onEvent };
   }
 
   private leadershipLost(error: Error): void {

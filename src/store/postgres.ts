@@ -5,11 +5,13 @@
 import pg from 'pg';
 import { advisoryLockKey, LeaderLock, type WaitForLeadershipOptions } from './leader.ts';
 import {
+  type AuditRow,
   type EventStore,
   GENESIS_HASH,
   type LogHead,
   type LogRow,
   type OutcomeRow,
+  type RecordRow,
   readRowsMax,
   type SnapshotRow,
 } from './store.ts';
@@ -38,6 +40,21 @@ const migrations: readonly string[] = [
      hash TEXT NOT NULL,
      body BYTEA NOT NULL,
      created_at_ms BIGINT NOT NULL
+   );`,
+  `CREATE TABLE records (
+     kind TEXT NOT NULL,
+     id TEXT NOT NULL,
+     body TEXT NOT NULL,
+     updated_at_ms BIGINT NOT NULL,
+     PRIMARY KEY (kind, id)
+   );
+   CREATE INDEX records_by_time ON records (kind, updated_at_ms);
+   CREATE TABLE audit (
+     position BIGSERIAL PRIMARY KEY,
+     at_ms BIGINT NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     detail TEXT NOT NULL
    );`,
 ];
 
@@ -274,6 +291,59 @@ export class PostgresStore implements EventStore {
   }
 
   /** Releases leadership and closes every connection. Idempotent. */
+  async putRecord(kind: string, id: string, body: string, updatedAtMs: number): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO records (kind, id, body, updated_at_ms) VALUES ($1, $2, $3, $4) ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, updated_at_ms = excluded.updated_at_ms',
+      [kind, id, body, updatedAtMs],
+    );
+  }
+
+  async getRecord(kind: string, id: string): Promise<RecordRow | null> {
+    const result = await this.pool.query<Row>(
+      'SELECT id, body, updated_at_ms FROM records WHERE kind = $1 AND id = $2',
+      [kind, id],
+    );
+    const row = result.rows[0];
+    return row === undefined
+      ? null
+      : { id: row.id as string, body: row.body as string, updatedAtMs: Number(row.updated_at_ms) };
+  }
+
+  async listRecords(kind: string, offset: number, limit: number): Promise<RecordRow[]> {
+    const result = await this.pool.query<Row>(
+      'SELECT id, body, updated_at_ms FROM records WHERE kind = $1 ORDER BY updated_at_ms DESC, id LIMIT $2 OFFSET $3',
+      [kind, pageLimit(limit), Math.max(0, Math.trunc(offset))],
+    );
+    return result.rows.map((row) => ({
+      id: row.id as string,
+      body: row.body as string,
+      updatedAtMs: Number(row.updated_at_ms),
+    }));
+  }
+
+  async appendAudit(atMs: number, actor: string, action: string, detail: string): Promise<void> {
+    await this.pool.query('INSERT INTO audit (at_ms, actor, action, detail) VALUES ($1, $2, $3, $4)', [
+      atMs,
+      actor,
+      action,
+      detail,
+    ]);
+  }
+
+  async readAudit(offset: number, limit: number): Promise<AuditRow[]> {
+    const result = await this.pool.query<Row>(
+      'SELECT * FROM audit ORDER BY position DESC LIMIT $1 OFFSET $2',
+      [pageLimit(limit), Math.max(0, Math.trunc(offset))],
+    );
+    return result.rows.map((row) => ({
+      position: Number(row.position),
+      atMs: Number(row.at_ms),
+      actor: row.actor as string,
+      action: row.action as string,
+      detail: row.detail as string,
+    }));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

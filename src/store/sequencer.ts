@@ -6,7 +6,7 @@
 // trusted: the sequencer stops for good and every caller is told to restart (the state is then
 // rebuilt from the log, which holds exactly the acknowledged batches).
 import { execute, type Outcome } from '../domain/engine.ts';
-import type { Command, Rejection } from '../domain/messages.ts';
+import type { Command, Event, Rejection } from '../domain/messages.ts';
 import { snapshotOf } from '../domain/snapshot.ts';
 import type { State } from '../domain/state.ts';
 import { commandIdOf, encodeEvent } from './codec.ts';
@@ -33,6 +33,8 @@ export interface SequencerOptions {
   readonly snapshotEveryEvents: number;
   /** The clock for `recordedAtMs` (tests move it). */
   readonly now: () => number;
+  /** Told of each event once its batch is durable, in log order (read models beside the state). */
+  readonly onEvent?: (event: Event, sequence: number, recordedAtMs: number, state: State) => void;
 }
 
 export const defaultSequencerOptions: SequencerOptions = {
@@ -139,6 +141,11 @@ export class Sequencer {
         const last = batch.rows[batch.rows.length - 1] as LogRow;
         this.currentHead = { sequence: last.sequence, hash: last.hash };
       }
+      const onEvent = this.options.onEvent;
+      if (onEvent !== undefined) {
+        for (const [index, row] of batch.rows.entries())
+          onEvent(batch.events[index] as Event, row.sequence, row.recordedAtMs, this.state);
+      }
       for (const pending of batch.completed) pending.resolve(pending.outcomes);
       await this.snapshotIfDue(batch.rows.length);
     }
@@ -149,11 +156,13 @@ export class Sequencer {
   /** Decides up to batchCommandsMax queued commands and builds their rows, chained by hash. */
   private decideBatch(): {
     rows: LogRow[];
+    events: Event[];
     outcomeRows: OutcomeRow[];
     completed: Pending[];
     touched: Pending[];
   } {
     const rows: LogRow[] = [];
+    const events: Event[] = [];
     const outcomeRows: OutcomeRow[] = [];
     const completed: Pending[] = [];
     const touched: Pending[] = [];
@@ -177,6 +186,7 @@ export class Sequencer {
         if (outcome.kind === 'accepted') {
           for (const event of outcome.events) {
             sequence += 1;
+            events.push(event);
             const body = encodeEvent(event);
             const rowHashValue = rowHash(hash, sequence, recordedAtMs, body);
             rows.push({
@@ -208,7 +218,7 @@ export class Sequencer {
       }
     }
     this.queuedCommands -= decided;
-    return { rows, outcomeRows, completed, touched };
+    return { rows, events, outcomeRows, completed, touched };
   }
 
   /** Stops for good: nothing queued is written, and callers are told `reason`. */

@@ -5,11 +5,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  type AuditRow,
   type EventStore,
   GENESIS_HASH,
   type LogHead,
   type LogRow,
   type OutcomeRow,
+  type RecordRow,
   readRowsMax,
   type SnapshotRow,
 } from './store.ts';
@@ -38,6 +40,21 @@ const migrations: readonly string[] = [
      hash TEXT NOT NULL,
      body BLOB NOT NULL,
      created_at_ms INTEGER NOT NULL
+   ) STRICT;`,
+  `CREATE TABLE records (
+     kind TEXT NOT NULL,
+     id TEXT NOT NULL,
+     body TEXT NOT NULL,
+     updated_at_ms INTEGER NOT NULL,
+     PRIMARY KEY (kind, id)
+   ) STRICT;
+   CREATE INDEX records_by_time ON records (kind, updated_at_ms);
+   CREATE TABLE audit (
+     position INTEGER PRIMARY KEY AUTOINCREMENT,
+     at_ms INTEGER NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     detail TEXT NOT NULL
    ) STRICT;`,
 ];
 
@@ -79,6 +96,14 @@ const eventValues = (row: LogRow): unknown[] => [
   row.previousHash,
   row.hash,
 ];
+
+const pageSize = (limit: number): number => Math.max(0, Math.min(Math.trunc(limit), readRowsMax));
+
+const recordRow = (row: Row): RecordRow => ({
+  id: row.id as string,
+  body: row.body as string,
+  updatedAtMs: toNumber(row.updated_at_ms),
+});
 
 export class SqliteStore implements EventStore {
   readonly kind = 'sqlite';
@@ -183,6 +208,49 @@ export class SqliteStore implements EventStore {
       body: row.body as Buffer,
       createdAtMs: toNumber(row.created_at_ms),
     };
+  }
+
+  async putRecord(kind: string, id: string, body: string, updatedAtMs: number): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO records (kind, id, body, updated_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, updated_at_ms = excluded.updated_at_ms',
+      )
+      .run(kind, id, body, updatedAtMs);
+  }
+
+  async getRecord(kind: string, id: string): Promise<RecordRow | null> {
+    const row = this.db
+      .prepare('SELECT id, body, updated_at_ms FROM records WHERE kind = ? AND id = ?')
+      .get(kind, id) as Row | undefined;
+    return row === undefined ? null : recordRow(row);
+  }
+
+  async listRecords(kind: string, offset: number, limit: number): Promise<RecordRow[]> {
+    const rows = this.db
+      .prepare(
+        'SELECT id, body, updated_at_ms FROM records WHERE kind = ? ORDER BY updated_at_ms DESC, id LIMIT ? OFFSET ?',
+      )
+      .all(kind, pageSize(limit), Math.max(0, offset)) as Row[];
+    return rows.map(recordRow);
+  }
+
+  async appendAudit(atMs: number, actor: string, action: string, detail: string): Promise<void> {
+    this.db
+      .prepare('INSERT INTO audit (at_ms, actor, action, detail) VALUES (?, ?, ?, ?)')
+      .run(atMs, actor, action, detail);
+  }
+
+  async readAudit(offset: number, limit: number): Promise<AuditRow[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM audit ORDER BY position DESC LIMIT ? OFFSET ?')
+      .all(pageSize(limit), Math.max(0, offset)) as Row[];
+    return rows.map((row) => ({
+      position: toNumber(row.position),
+      atMs: toNumber(row.at_ms),
+      actor: row.actor as string,
+      action: row.action as string,
+      detail: row.detail as string,
+    }));
   }
 
   async close(): Promise<void> {

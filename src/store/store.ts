@@ -37,6 +37,26 @@ export interface SnapshotRow {
   readonly createdAtMs: number;
 }
 
+/** An entry of the audit trail: who did what, when (admin and finance actions, logins, failures). */
+export interface AuditRow {
+  readonly position: number;
+  readonly atMs: number;
+  readonly actor: string;
+  readonly action: string;
+  /** JSON with what the action concerned and its outcome. */
+  readonly detail: string;
+}
+
+/**
+ * Operational records beside the log (accounts, API keys, merchant applications): documents
+ * kept by kind and id. They are not ledger state: balances never depend on them.
+ */
+export interface RecordRow {
+  readonly id: string;
+  readonly body: string;
+  readonly updatedAtMs: number;
+}
+
 export interface LogHead {
   readonly sequence: number;
   readonly hash: string;
@@ -58,6 +78,13 @@ export interface EventStore {
   /** Snapshot sequences, newest first. */
   snapshotSequences(): Promise<number[]>;
   loadSnapshot(sequence: number): Promise<SnapshotRow | null>;
+  putRecord(kind: string, id: string, body: string, updatedAtMs: number): Promise<void>;
+  getRecord(kind: string, id: string): Promise<RecordRow | null>;
+  /** Records of a kind, newest first. */
+  listRecords(kind: string, offset: number, limit: number): Promise<RecordRow[]>;
+  appendAudit(atMs: number, actor: string, action: string, detail: string): Promise<void>;
+  /** Audit entries, newest first. */
+  readAudit(offset: number, limit: number): Promise<AuditRow[]>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,733 @@
+// The HTTP API (Fastify 5). Handlers authenticate, check the caller may touch the subject, turn
+// decimal strings into exact integers, and hand commands to the service's single writer.
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { formatConfig } from '../domain/config.ts';
+import type { Outcome } from '../domain/engine.ts';
+import type { Command } from '../domain/messages.ts';
+import { printedPrice } from '../domain/report.ts';
+import { NOBODY, Slot } from '../domain/state.ts';
+import {
+  CENTS_DECIMALS,
+  type Cents,
+  cents,
+  formatCents,
+  formatMicros,
+  MICROS_DECIMALS,
+  type Micros,
+  micros,
+  PPM_ONE,
+  parseDecimal,
+} from '../domain/units.ts';
+import { memberView } from '../domain/views.ts';
+import {
+  newId,
+  passwordLengthMax,
+  passwordLengthMin,
+  readSession,
+  type Session,
+  sessionLifetimeMs,
+  signSession,
+} from '../service/accounts.ts';
+import { type PoolpointService, ServiceError } from '../service/service.ts';
+import { docsPage } from './docs.ts';
+import {
+  idSchema,
+  moneySchema,
+  object,
+  openApiDocument,
+  pointsSchema,
+  type Route,
+  register,
+  type Schema,
+} from './routes.ts';
+
+export const bodyBytesMax = 1024 * 1024;
+export const bulkOrdersMax = 5_000;
+export const pageSizeMax = 200;
+const sessionCookie = 'pp_session';
+
+function decimal(value: unknown, scale: number, what: string): bigint {
+  const parsed = parseDecimal(value, scale);
+  if (!parsed.ok) throw new ServiceError(400, 'invalid_amount', `${what}: ${parsed.message}`);
+  return parsed.value;
+}
+const money = (value: unknown, what: string): Cents => cents(decimal(value, CENTS_DECIMALS, what));
+const points = (value: unknown, what: string): Micros => micros(decimal(value, MICROS_DECIMALS, what));
+
+function cookieValue(request: FastifyRequest, name: string): string | null {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return rest.join('=');
+  }
+  return null;
+}
+
+function outcomeBody(outcome: Outcome, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { outcome: outcome.kind === 'duplicate' ? 'duplicate' : 'accepted', ...extra };
+}
+
+/** Only the subject itself, or staff (admin, finance), may read or act for a member or merchant. */
+function requireSubject(
+  session: Session | null,
+  subject: string,
+  staff: readonly string[] = ['admin', 'finance'],
+): void {
+  if (session === null) throw new ServiceError(401, 'unauthenticated', 'sign in first');
+  if (staff.includes(session.role)) return;
+  if (session.subject !== subject) throw new ServiceError(403, 'forbidden', 'you may only act for yourself');
+}
+
+const page = {
+  offset: { type: 'string', pattern: '^\\d{1,9}$' },
+  limit: { type: 'string', pattern: '^\\d{1,4}$' },
+};
+function paging(query: Record<string, string>): { offset: number; limit: number } {
+  return {
+    offset: Number(query.offset ?? 0),
+    limit: Math.min(pageSizeMax, Number(query.limit ?? 50) || 50),
+  };
+}
+
+export function memberSummary(service: PoolpointService, id: string): Record<string, unknown> {
+  const state = service.state;
+  const member = memberView(state, id);
+  if (member === undefined) throw new ServiceError(404, 'unknown_member', `${id} is not a member`);
+  const index = state.members.indexOf(id);
+  const value = state.supply > 0n ? (member.points * state.pool) / state.supply : 0n;
+  const cap = state.config.capMultiple * member.cycleConsumption;
+  // Progress to the cap: (realised + value now) ÷ (cap × consumption), in ppm, floored.
+  const progressPpm = cap === 0n ? 0n : ((member.cycleRealised + value) * PPM_ONE * PPM_ONE) / cap;
+  return {
+    id,
+    referrer: member.referrer,
+    points: formatMicros(member.points),
+    valueAtPrice: formatCents(cents(value)),
+    price: printedPrice(state),
+    wallet: formatCents(member.wallet),
+    frozen: formatCents(cents(state.members.get(index, Slot.Frozen))),
+    rewards: formatCents(member.rewards),
+    consumption: formatCents(member.consumption),
+    cycle: {
+      open: member.cycleOpen,
+      consumption: formatCents(member.cycleConsumption),
+      realised: formatCents(member.cycleRealised),
+      capMultiple: formatConfig(state.config).capMultiple,
+      progress: formatDecimalShare(progressPpm),
+    },
+    exits: member.exits,
+  };
+}
+
+/** A share in ppm as a decimal string with 6 decimals ("0.512345" = 51.2345%). */
+function formatDecimalShare(share: bigint): string {
+  const whole = share / PPM_ONE;
+  return `${whole}.${(share % PPM_ONE).toString().padStart(6, '0')}`;
+}
+
+export function buildApp(service: PoolpointService): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: bodyBytesMax,
+    logger: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+  app.setErrorHandler(
+    (error: Error & { validation?: unknown; statusCode?: number; code?: string }, _request, reply) => {
+      if (error instanceof ServiceError)
+        return reply.code(error.status).send({ code: error.code, message: error.message });
+      if (error.validation !== undefined)
+        return reply.code(400).send({ code: 'invalid_request', message: error.message });
+      if (error.statusCode !== undefined && error.statusCode < 500) {
+        return reply
+          .code(error.statusCode)
+          .send({ code: error.code ?? 'invalid_request', message: error.message });
+      }
+      process.emitWarning(`request failed: ${error.stack ?? error.message}`);
+      return reply.code(500).send({ code: 'internal', message: 'internal error' });
+    },
+  );
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ code: 'not_found', message: `no route ${request.method} ${request.url}` }),
+  );
+
+  const authenticate = async (request: FastifyRequest): Promise<Session | null> => {
+    const apiKey = request.headers['x-api-key'];
+    if (typeof apiKey === 'string') {
+      const name = await service.accounts.apiKeyName(apiKey);
+      if (name === null) throw new ServiceError(401, 'unauthenticated', 'unknown API key');
+      return { account: `key:${name}`, role: 'shop', subject: null, expiresAtMs: Number.MAX_SAFE_INTEGER };
+    }
+    const header = request.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice(7) : cookieValue(request, sessionCookie);
+    if (token === null || token === undefined) return null;
+    const session = readSession(service.secret, token, service.clock.now());
+    if (session === null) throw new ServiceError(401, 'unauthenticated', 'the session is invalid or expired');
+    return session;
+  };
+
+  const routes = apiRoutes(service);
+  register(app, routes, authenticate);
+  const document = openApiDocument(routes);
+  app.get('/openapi.json', async () => document);
+  app.get('/docs', async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(docsPage(document)),
+  );
+  return app;
+}
+
+function submitted(
+  service: PoolpointService,
+  command: Command,
+): Promise<Outcome & { kind: 'accepted' | 'duplicate' }> {
+  return service.submitOrFail(command);
+}
+
+function apiRoutes(service: PoolpointService): Route[] {
+  const state = () => service.state;
+  return [
+    {
+      method: 'GET',
+      path: '/v1/market',
+      summary: 'Current price, pool and supply',
+      tag: 'public',
+      roles: [],
+      handler: async () => ({
+        price: printedPrice(state()),
+        pool: formatCents(state().pool),
+        supply: formatMicros(state().supply),
+        forcedExits: state().forcedExits,
+        members: state().members.size,
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/market/history',
+      summary: 'Price, pool and supply over time (for charts)',
+      tag: 'public',
+      roles: [],
+      handler: async () => ({ samples: service.activity.prices }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/auth/login',
+      summary: 'Sign in; answers a bearer token and sets an HttpOnly session cookie',
+      tag: 'accounts',
+      roles: [],
+      body: object({
+        login: { type: 'string', minLength: 1, maxLength: 64 },
+        password: { type: 'string', maxLength: passwordLengthMax },
+      }),
+      handler: async ({ body, reply, request }) => {
+        const login = String(body.login).toLowerCase();
+        const nowMs = service.clock.now();
+        const throttleKey = `${login}|${request.ip}`;
+        if (service.throttle.blocked(throttleKey, nowMs)) {
+          throw new ServiceError(429, 'throttled', 'too many failed sign-ins: wait 15 minutes');
+        }
+        const account = await service.accounts.byLogin(login);
+        const { verifyPassword } = await import('../service/accounts.ts');
+        if (account === null || !(await verifyPassword(String(body.password), account.passwordHash))) {
+          service.throttle.fail(throttleKey, nowMs);
+          await service.audit(login, 'login.failed', { ip: request.ip });
+          throw new ServiceError(401, 'bad_credentials', 'wrong login or password');
+        }
+        service.throttle.succeed(throttleKey);
+        const session: Session = {
+          account: account.id,
+          role: account.role,
+          subject: account.subject,
+          expiresAtMs: nowMs + sessionLifetimeMs,
+        };
+        const token = signSession(service.secret, session);
+        reply.header(
+          'set-cookie',
+          `${sessionCookie}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${sessionLifetimeMs / 1000}`,
+        );
+        if (account.role === 'admin' || account.role === 'finance')
+          await service.audit(account.id, 'login', { ip: request.ip });
+        return { token, role: account.role, account: account.id, subject: account.subject };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/auth/logout',
+      summary: 'Sign out (clears the session cookie)',
+      tag: 'accounts',
+      roles: [],
+      handler: async ({ reply }) => {
+        reply.header('set-cookie', `${sessionCookie}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+        return { signedOut: true };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/me',
+      summary: 'Who is signed in',
+      tag: 'accounts',
+      roles: ['admin', 'finance', 'merchant', 'member', 'shop'],
+      handler: async ({ session }) => session,
+    },
+    {
+      method: 'POST',
+      path: '/v1/members',
+      summary: 'Register a member (optionally through a referrer’s share link)',
+      tag: 'members',
+      roles: [],
+      body: object(
+        {
+          login: { type: 'string', minLength: 3, maxLength: 64, pattern: '^[A-Za-z0-9_.@+-]+$' },
+          password: { type: 'string', minLength: passwordLengthMin, maxLength: passwordLengthMax },
+          referrer: idSchema,
+        },
+        ['login', 'password'],
+      ),
+      handler: async ({ body }) => {
+        const login = String(body.login).toLowerCase();
+        if ((await service.accounts.byLogin(login)) !== null) {
+          throw new ServiceError(409, 'login_taken', `the login ${login} is taken`);
+        }
+        const member = newId('mem');
+        const referrer = typeof body.referrer === 'string' ? body.referrer : null;
+        await submitted(service, { type: 'registerMember', member, referrer });
+        const nowMs = service.clock.now();
+        await service.accounts.create(
+          { id: newId('acc'), login, role: 'member', subject: member, createdAtMs: nowMs },
+          String(body.password),
+        );
+        return { member, login };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/members/:member',
+      summary: 'A member’s points, value at today’s price, progress to the cap, wallet',
+      tag: 'members',
+      roles: ['admin', 'finance', 'member'],
+      handler: async ({ session, params }) => {
+        requireSubject(session, params.member as string);
+        return memberSummary(service, params.member as string);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/members/:member/activity',
+      summary: 'A member’s recent orders, rewards, sales, exits and withdrawals',
+      tag: 'members',
+      roles: ['admin', 'finance', 'member'],
+      handler: async ({ session, params }) => {
+        requireSubject(session, params.member as string);
+        memberSummary(service, params.member as string);
+        return { entries: service.activity.memberActivity(params.member as string) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/members/:member/referrer',
+      summary: 'Bind to a referrer (share link); the first binding wins',
+      tag: 'members',
+      roles: ['member'],
+      body: object({ referrer: idSchema }),
+      handler: async ({ session, params, body }) => {
+        requireSubject(session, params.member as string, []);
+        const outcome = await submitted(service, {
+          type: 'bindReferrer',
+          member: params.member as string,
+          referrer: String(body.referrer),
+        });
+        return outcomeBody(outcome, { referrer: body.referrer });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/members/:member/sell',
+      summary: 'Sell points into the wallet (the sell fee stays in the pool)',
+      tag: 'points',
+      roles: ['member'],
+      body: object({ id: idSchema, points: pointsSchema }),
+      handler: async ({ session, params, body }) => {
+        requireSubject(session, params.member as string, []);
+        const outcome = await submitted(service, {
+          type: 'sell',
+          id: String(body.id),
+          member: params.member as string,
+          points: points(body.points, 'points'),
+        });
+        const sold = outcome.kind === 'accepted' ? outcome.events[0] : undefined;
+        const figures =
+          sold?.type === 'PointsSold'
+            ? { gross: formatCents(sold.gross), payout: formatCents(sold.payout) }
+            : {};
+        return outcomeBody(outcome, { ...figures, member: memberSummary(service, params.member as string) });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/members/:member/withdrawals',
+      summary: 'Request a withdrawal (提现): the amount is frozen until finance reviews it',
+      tag: 'withdrawals',
+      roles: ['member'],
+      body: object({ id: idSchema, amount: moneySchema }),
+      handler: async ({ session, params, body }) => {
+        requireSubject(session, params.member as string, []);
+        const outcome = await submitted(service, {
+          type: 'requestWithdrawal',
+          id: String(body.id),
+          member: params.member as string,
+          amount: money(body.amount, 'amount'),
+          requestedAtMs: service.clock.now(),
+        });
+        return outcomeBody(outcome, { withdrawal: withdrawalView(service, String(body.id)) });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/withdrawals',
+      summary: 'The withdrawal queue (finance)',
+      tag: 'withdrawals',
+      roles: ['admin', 'finance'],
+      query: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          status: { type: 'string', enum: ['requested', 'approved', 'paid', 'rejected'] },
+          ...page,
+        },
+      },
+      handler: async ({ query }) => {
+        const { offset, limit } = paging(query);
+        const all = [...state().withdrawals.values()].filter(
+          (item) => query.status === undefined || item.status === query.status,
+        );
+        return {
+          total: all.length,
+          items: all.slice(offset, offset + limit).map((item) => withdrawalView(service, item.id)),
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/withdrawals/:withdrawal/review',
+      summary: 'Approve, reject (with a reason) or mark paid a withdrawal',
+      tag: 'withdrawals',
+      roles: ['admin', 'finance'],
+      body: object(
+        {
+          id: idSchema,
+          decision: { type: 'string', enum: ['approve', 'reject', 'paid'] },
+          note: { type: 'string', maxLength: 500 },
+        },
+        ['id', 'decision'],
+      ),
+      handler: async ({ session, params, body }) => {
+        const actor = (session as Session).account;
+        const outcome = await submitted(service, {
+          type: 'reviewWithdrawal',
+          id: String(body.id),
+          withdrawal: params.withdrawal as string,
+          decision: body.decision as 'approve' | 'reject' | 'paid',
+          note: typeof body.note === 'string' ? body.note : '',
+          actor,
+          atMs: service.clock.now(),
+        });
+        await service.audit(actor, `withdrawal.${String(body.decision)}`, {
+          withdrawal: params.withdrawal,
+          note: body.note ?? '',
+        });
+        return outcomeBody(outcome, { withdrawal: withdrawalView(service, params.withdrawal as string) });
+      },
+    },
+    ...orderRoutes(service),
+    ...adminRoutes(service),
+  ];
+}
+
+function withdrawalView(service: PoolpointService, id: string): Record<string, unknown> {
+  const withdrawal = service.state.withdrawals.get(id);
+  if (withdrawal === undefined)
+    throw new ServiceError(404, 'unknown_withdrawal', `${id} is not a withdrawal`);
+  return {
+    ...withdrawal,
+    amount: formatCents(withdrawal.amount),
+    fee: formatCents(withdrawal.fee),
+    requestedAt: new Date(withdrawal.requestedAtMs).toISOString(),
+  };
+}
+
+const orderSchema = object({ id: idSchema, member: idSchema, merchant: idSchema, amount: moneySchema });
+
+function orderStatus(service: PoolpointService, id: string): Record<string, unknown> {
+  const state = service.state;
+  const pending = state.pendingOrders.get(id);
+  const command = state.processed(id);
+  if (command === undefined || (command.type !== 'pay' && command.type !== 'order')) {
+    throw new ServiceError(404, 'unknown_order', `${id} is not an order`);
+  }
+  const status = pending !== undefined ? 'pending' : state.refundedOrders.has(id) ? 'refunded' : 'settled';
+  const paidAtMs = command.type === 'pay' ? command.paidAtMs : null;
+  return {
+    id,
+    member: command.member,
+    merchant: command.merchant,
+    amount: formatCents(command.amount),
+    status,
+    paidAt: paidAtMs === null ? null : new Date(paidAtMs).toISOString(),
+    settlesAt:
+      paidAtMs === null ? null : new Date(paidAtMs + state.config.holdWindowSeconds * 1000).toISOString(),
+  };
+}
+
+function orderRoutes(service: PoolpointService): Route[] {
+  const pay = (body: Record<string, unknown>, nowMs: number): Command => ({
+    type: 'pay',
+    id: String(body.id),
+    member: String(body.member),
+    merchant: String(body.merchant),
+    amount: money(body.amount, `order ${String(body.id)} amount`),
+    paidAtMs: nowMs,
+  });
+  return [
+    {
+      method: 'POST',
+      path: '/v1/orders',
+      summary: 'Report an order paid; it settles after the hold window unless refunded',
+      tag: 'orders',
+      roles: ['shop', 'admin'],
+      body: orderSchema,
+      handler: async ({ body }) => {
+        const outcome = await submitted(service, pay(body, service.clock.now()));
+        return outcomeBody(outcome, { order: orderStatus(service, String(body.id)) });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/orders/bulk',
+      summary: `Report up to ${bulkOrdersMax} paid orders in one call; each gets its own outcome`,
+      tag: 'orders',
+      roles: ['shop', 'admin'],
+      body: object({ orders: { type: 'array', minItems: 1, maxItems: bulkOrdersMax, items: orderSchema } }),
+      handler: async ({ body }) => {
+        const nowMs = service.clock.now();
+        const orders = body.orders as Record<string, unknown>[];
+        const outcomes = await service.submitMany(orders.map((order) => pay(order, nowMs)));
+        return {
+          outcomes: outcomes.map((outcome, index) => ({
+            id: orders[index]?.id,
+            outcome: outcome.kind,
+            ...(outcome.kind === 'rejected'
+              ? { code: outcome.rejection.code, message: outcome.rejection.message }
+              : {}),
+          })),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/orders/:order',
+      summary: 'An order’s status: pending (with when it settles), settled or refunded',
+      tag: 'orders',
+      roles: ['shop', 'admin', 'finance'],
+      handler: async ({ params }) => orderStatus(service, params.order as string),
+    },
+    {
+      method: 'POST',
+      path: '/v1/orders/:order/refund',
+      summary: 'Refund a paid order before it settles (after settlement: refused)',
+      tag: 'orders',
+      roles: ['shop', 'admin'],
+      body: object({ id: idSchema }),
+      handler: async ({ params, body, session }) => {
+        const outcome = await submitted(service, {
+          type: 'refund',
+          id: String(body.id),
+          order: params.order as string,
+          refundedAtMs: service.clock.now(),
+          actor: (session as Session).account,
+        });
+        return outcomeBody(outcome, { order: orderStatus(service, params.order as string) });
+      },
+    },
+  ];
+}
+
+function adminRoutes(service: PoolpointService): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/injections',
+      summary: 'Put cash into the pool (融资注资 / 补贴); the price rises',
+      tag: 'platform',
+      roles: ['admin'],
+      body: object({ id: idSchema, amount: moneySchema }),
+      handler: async ({ body, session }) => {
+        const actor = (session as Session).account;
+        const outcome = await submitted(service, {
+          type: 'inject',
+          id: String(body.id),
+          amount: money(body.amount, 'amount'),
+          actor,
+        });
+        await service.audit(actor, 'inject', { id: body.id, amount: body.amount });
+        return outcomeBody(outcome, {
+          price: printedPrice(service.state),
+          pool: formatCents(service.state.pool),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/config',
+      summary: 'The configuration in force and its history',
+      tag: 'platform',
+      roles: ['admin', 'finance'],
+      handler: async () => ({
+        config: formatConfig(service.state.config),
+        history: service.activity.configHistory,
+      }),
+    },
+    {
+      method: 'PUT',
+      path: '/v1/config',
+      summary: 'Change the configuration; it applies from the next event',
+      tag: 'platform',
+      roles: ['admin'],
+      body: object({ config: { type: 'object' } }),
+      handler: async ({ body, session }) => {
+        const actor = (session as Session).account;
+        const merged = { ...formatConfig(service.state.config), ...(body.config as Record<string, unknown>) };
+        const outcome = await submitted(service, { type: 'configure', config: merged, actor });
+        await service.audit(actor, 'configure', { changes: body.config });
+        return outcomeBody(outcome, { config: formatConfig(service.state.config) });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/merchants',
+      summary: 'Onboard an approved merchant, with a staff login',
+      tag: 'merchants',
+      roles: ['admin'],
+      body: object(
+        {
+          owner: idSchema,
+          recruiter: idSchema,
+          region: { type: 'string', pattern: '^\\d{6}$' },
+          commissionRate: { type: 'string', pattern: '^(0(\\.\\d{1,6})?|1(\\.0{1,6})?)$' },
+          login: { type: 'string', minLength: 3, maxLength: 64, pattern: '^[A-Za-z0-9_.@+-]+$' },
+          password: { type: 'string', minLength: passwordLengthMin, maxLength: passwordLengthMax },
+        },
+        ['region', 'login', 'password'],
+      ),
+      handler: async ({ body, session }) => {
+        const login = String(body.login).toLowerCase();
+        if ((await service.accounts.byLogin(login)) !== null)
+          throw new ServiceError(409, 'login_taken', `the login ${login} is taken`);
+        const merchant = newId('mch');
+        const rate =
+          body.commissionRate === undefined ? null : decimal(body.commissionRate, 6, 'commissionRate');
+        await submitted(service, {
+          type: 'registerMerchant',
+          merchant,
+          owner: typeof body.owner === 'string' ? body.owner : null,
+          recruiter: typeof body.recruiter === 'string' ? body.recruiter : null,
+          region: String(body.region),
+          commissionRate: rate === null ? null : (rate as never),
+        });
+        const nowMs = service.clock.now();
+        await service.accounts.create(
+          { id: newId('acc'), login, role: 'merchant', subject: merchant, createdAtMs: nowMs },
+          String(body.password),
+        );
+        await service.audit((session as Session).account, 'merchant.onboard', { merchant, login });
+        return { merchant, login };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/merchants/:merchant',
+      summary: 'A merchant’s payable, commission rate and recent orders',
+      tag: 'merchants',
+      roles: ['admin', 'finance', 'merchant'],
+      handler: async ({ params, session }) => {
+        const id = params.merchant as string;
+        requireSubject(session, id);
+        const merchant = service.state.merchants.get(id);
+        if (merchant === undefined)
+          throw new ServiceError(404, 'unknown_merchant', `${id} is not a merchant`);
+        const members = service.state.members;
+        return {
+          id,
+          owner: merchant.owner === NOBODY ? null : members.id(merchant.owner),
+          recruiter: merchant.recruiter === NOBODY ? null : members.id(merchant.recruiter),
+          region: merchant.region,
+          commissionRate: formatConfig({
+            ...service.state.config,
+            commissionRate: merchant.commissionRate ?? service.state.config.commissionRate,
+          }).commissionRate,
+          payable: formatCents(service.state.payable(merchant)),
+          activity: service.activity.merchantActivity(id),
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/accounts',
+      summary: 'Create a staff account (admin or finance)',
+      tag: 'accounts',
+      roles: ['admin'],
+      body: object({
+        login: { type: 'string', minLength: 3, maxLength: 64, pattern: '^[A-Za-z0-9_.@+-]+$' },
+        password: { type: 'string', minLength: passwordLengthMin, maxLength: passwordLengthMax },
+        role: { type: 'string', enum: ['admin', 'finance'] },
+      }),
+      handler: async ({ body, session }) => {
+        const login = String(body.login).toLowerCase();
+        if ((await service.accounts.byLogin(login)) !== null)
+          throw new ServiceError(409, 'login_taken', `the login ${login} is taken`);
+        const account = await service.accounts.create(
+          {
+            id: newId('acc'),
+            login,
+            role: body.role as 'admin' | 'finance',
+            subject: null,
+            createdAtMs: service.clock.now(),
+          },
+          String(body.password),
+        );
+        await service.audit((session as Session).account, 'account.create', { login, role: body.role });
+        return { account: account.id, login, role: account.role };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/api-keys',
+      summary: 'Create an API key for the shop back-end (shown once)',
+      tag: 'accounts',
+      roles: ['admin'],
+      body: object({ name: { type: 'string', minLength: 1, maxLength: 64 } }),
+      handler: async ({ body, session }) => {
+        const key = await service.accounts.createApiKey(String(body.name), service.clock.now());
+        await service.audit((session as Session).account, 'apikey.create', { name: body.name });
+        return { name: body.name, key };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/audit',
+      summary: 'The audit trail: who did what, when',
+      tag: 'platform',
+      roles: ['admin'],
+      query: { type: 'object', additionalProperties: false, properties: page },
+      handler: async ({ query }) => {
+        const { offset, limit } = paging(query);
+        const rows = await service.store.readAudit(offset, limit);
+        return {
+          items: rows.map((row) => ({
+            ...row,
+            at: new Date(row.atMs).toISOString(),
+            detail: JSON.parse(row.detail),
+          })),
+        };
+      },
+    },
+  ] satisfies Route[] as Route[];
+}
+
+export type { Schema };

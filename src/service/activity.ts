@@ -1,0 +1,155 @@
+// Read models beside the state, fed every event the process applies (loaded, followed or
+// written): recent activity per member and per merchant, the price over time, configuration
+// history. Bounded everywhere; they hold what a console shows, not what the rules need.
+import type { Event } from '../domain/messages.ts';
+import { printedPrice } from '../domain/report.ts';
+import type { State } from '../domain/state.ts';
+import { formatCents, formatMicros } from '../domain/units.ts';
+
+export const activityPerSubjectMax = 200;
+export const priceSamplesMax = 5_000;
+/** One price sample per this many milliseconds of log time at most. */
+const priceSampleIntervalMs = 60_000;
+
+export interface ActivityEntry {
+  readonly sequence: number;
+  readonly atMs: number;
+  readonly kind: string;
+  readonly summary: Record<string, string | number | null>;
+}
+
+export interface PriceSample {
+  readonly atMs: number;
+  readonly price: string;
+  readonly pool: string;
+  readonly supply: string;
+}
+
+export class Activity {
+  private readonly byMember = new Map<string, ActivityEntry[]>();
+  private readonly byMerchant = new Map<string, ActivityEntry[]>();
+  readonly prices: PriceSample[] = [];
+  readonly configHistory: { sequence: number; atMs: number; actor: string | null; config: unknown }[] = [];
+  forcedExitsRecent: ActivityEntry[] = [];
+
+  memberActivity(member: string): readonly ActivityEntry[] {
+    return this.byMember.get(member) ?? [];
+  }
+
+  merchantActivity(merchant: string): readonly ActivityEntry[] {
+    return this.byMerchant.get(merchant) ?? [];
+  }
+
+  /** Called after the event has been applied to the state. */
+  readonly record = (event: Event, sequence: number, atMs: number, state: State): void => {
+    const add = (
+      map: Map<string, ActivityEntry[]>,
+      key: string,
+      kind: string,
+      summary: ActivityEntry['summary'],
+    ): void => {
+      const list = map.get(key) ?? [];
+      list.unshift({ sequence, atMs, kind, summary });
+      if (list.length > activityPerSubjectMax) list.length = activityPerSubjectMax;
+      map.set(key, list);
+    };
+    switch (event.type) {
+      case 'OrderSettled':
+      case 'PaidOrderSettled': {
+        // A paid order's own command is among the processed ones (its pay).
+        const order = event.type === 'OrderSettled' ? event.command : state.processed(event.command.order);
+        if (order === undefined || (order.type !== 'order' && order.type !== 'pay')) break;
+        const summary = {
+          order: order.id,
+          amount: formatCents(order.amount),
+          commission: formatCents(event.commission),
+          minted: formatMicros(event.minted),
+        };
+        add(this.byMember, order.member, 'order.settled', summary);
+        add(this.byMerchant, order.merchant, 'order.settled', { ...summary, member: order.member });
+        for (const reward of event.rewards) {
+          add(this.byMember, reward.member, 'reward', {
+            kind: reward.kind,
+            amount: formatCents(reward.amount),
+            order: order.id,
+          });
+        }
+        this.samplePrice(state, atMs);
+        break;
+      }
+      case 'OrderPaid':
+        add(this.byMember, event.command.member, 'order.paid', {
+          order: event.command.id,
+          amount: formatCents(event.command.amount),
+        });
+        add(this.byMerchant, event.command.merchant, 'order.paid', {
+          order: event.command.id,
+          amount: formatCents(event.command.amount),
+          member: event.command.member,
+        });
+        break;
+      case 'OrderRefunded':
+        break;
+      case 'PointsSold':
+        add(this.byMember, event.command.member, 'sell', {
+          points: formatMicros(event.command.points),
+          gross: formatCents(event.gross),
+          payout: formatCents(event.payout),
+        });
+        this.samplePrice(state, atMs);
+        break;
+      case 'MemberForcedOut': {
+        const entry = {
+          points: formatMicros(event.points),
+          gross: formatCents(event.gross),
+          payout: formatCents(event.payout),
+        };
+        add(this.byMember, event.member, 'forced_exit', entry);
+        this.forcedExitsRecent.unshift({
+          sequence,
+          atMs,
+          kind: 'forced_exit',
+          summary: { member: event.member, ...entry },
+        });
+        if (this.forcedExitsRecent.length > activityPerSubjectMax)
+          this.forcedExitsRecent.length = activityPerSubjectMax;
+        break;
+      }
+      case 'WithdrawalRequested':
+        add(this.byMember, event.command.member, 'withdrawal.requested', {
+          withdrawal: event.command.id,
+          amount: formatCents(event.command.amount),
+        });
+        break;
+      case 'PoolInjected':
+        this.samplePrice(state, atMs);
+        break;
+      case 'ConfigChanged':
+        this.configHistory.push({ sequence, atMs, actor: event.actor ?? null, config: event.config });
+        break;
+      default:
+        break;
+    }
+  };
+
+  private samplePrice(state: State, atMs: number): void {
+    const last = this.prices[this.prices.length - 1];
+    const sample = {
+      atMs,
+      price: printedPrice(state),
+      pool: formatCents(state.pool),
+      supply: formatMicros(state.supply),
+    };
+    if (last !== undefined && atMs - last.atMs < priceSampleIntervalMs) {
+      this.prices[this.prices.length - 1] = { ...sample, atMs: last.atMs };
+      return;
+    }
+    this.prices.push(sample);
+    // Past the bound, keep every other sample: the series thins out evenly instead of losing its start.
+    if (this.prices.length > priceSamplesMax) {
+      const thinned = this.prices.filter((_, index) => index % 2 === 0);
+      this.prices.length = 0;
+      this.prices.push(...thinned);
+    }
+  }
+}

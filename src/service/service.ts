@@ -1,0 +1,158 @@
+// The application: the ledger node (state + single writer), accounts, read models, the settlement
+// scheduler and the clock. HTTP handlers call this; they do authentication and input shapes only.
+import type { Outcome } from '../domain/engine.ts';
+import type { Command, Rejection } from '../domain/messages.ts';
+import type { State } from '../domain/state.ts';
+import { LedgerNode, NotLeaderError } from '../store/node.ts';
+import { BusyError, type SequencerOptions, SequencerStoppedError } from '../store/sequencer.ts';
+import type { EventStore } from '../store/store.ts';
+import { Accounts, LoginThrottle, serviceSecret } from './accounts.ts';
+import { Activity } from './activity.ts';
+import { type Clock, systemClock } from './clock.ts';
+
+/** An expected failure, with the HTTP status the edge gives it. */
+export class ServiceError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ServiceError';
+  }
+}
+
+const notFound = new Set(['unknown_member', 'unknown_merchant', 'unknown_order', 'unknown_withdrawal']);
+const conflict = new Set(['id_reused', 'member_exists', 'merchant_exists', 'agent_exists']);
+const badInput = new Set([
+  'malformed',
+  'missing_id',
+  'invalid_amount',
+  'invalid_points',
+  'invalid_region',
+  'invalid_config',
+  'unknown_type',
+  'amount_too_large',
+]);
+
+/** Rules refused it (insufficient points, below minimum, wrong state…): 422 unless the input was malformed. */
+export function statusOf(rejection: Rejection): number {
+  if (notFound.has(rejection.code)) return 404;
+  if (conflict.has(rejection.code)) return 409;
+  if (badInput.has(rejection.code)) return 400;
+  return 422;
+}
+
+export interface ServiceOptions {
+  readonly database: string;
+  readonly clock?: Clock;
+  /** How often due paid orders are settled; 0 for never (tests call settleDue). */
+  readonly settleEveryMs?: number;
+  readonly sequencer?: Partial<SequencerOptions>;
+}
+
+/** Paid orders settled per scheduler pass, so one pass never holds the writer for long. */
+const settlementsPerPassMax = 10_000;
+
+export class PoolpointService {
+  private settleTimer: NodeJS.Timeout | null = null;
+
+  private constructor(
+    readonly node: LedgerNode,
+    readonly accounts: Accounts,
+    readonly activity: Activity,
+    readonly clock: Clock,
+    readonly secret: string,
+    readonly throttle: LoginThrottle,
+  ) {}
+
+  static async open(options: ServiceOptions): Promise<PoolpointService> {
+    const clock = options.clock ?? systemClock;
+    const activity = new Activity();
+    const node = await LedgerNode.start(options.database, {
+      onEvent: activity.record,
+      sequencer: { now: () => clock.now(), ...options.sequencer },
+    });
+    const secret = await serviceSecret(node.store, clock.now());
+    const service = new PoolpointService(
+      node,
+      new Accounts(node.store),
+      activity,
+      clock,
+      secret,
+      new LoginThrottle(),
+    );
+    const every = options.settleEveryMs ?? 1_000;
+    if (every > 0) service.scheduleSettlement(every);
+    return service;
+  }
+
+  get state(): State {
+    return this.node.state;
+  }
+
+  get store(): EventStore {
+    return this.node.store;
+  }
+
+  /** Runs commands through the single writer; outcomes come back once durable. */
+  async submitMany(commands: readonly Command[]): Promise<Outcome[]> {
+    try {
+      return await this.node.sequencer.submitMany(commands);
+    } catch (error) {
+      if (error instanceof BusyError) throw new ServiceError(503, 'busy', error.message);
+      if (error instanceof NotLeaderError) throw new ServiceError(503, 'not_leader', error.message);
+      if (error instanceof SequencerStoppedError) throw new ServiceError(503, 'stopped', error.message);
+      throw error;
+    }
+  }
+
+  async submit(command: Command): Promise<Outcome> {
+    return (await this.submitMany([command]))[0] as Outcome;
+  }
+
+  /** Submits and turns a rejection into a ServiceError; returns whether it was a duplicate. */
+  async submitOrFail(command: Command): Promise<Outcome & { kind: 'accepted' | 'duplicate' }> {
+    const outcome = await this.submit(command);
+    if (outcome.kind === 'rejected') {
+      throw new ServiceError(statusOf(outcome.rejection), outcome.rejection.code, outcome.rejection.message);
+    }
+    return outcome;
+  }
+
+  /** Settles every paid order whose hold window has passed, oldest first. Returns how many. */
+  async settleDue(): Promise<number> {
+    if (this.node.role !== 'leader') return 0;
+    const nowMs = this.clock.now();
+    const holdMs = this.state.config.holdWindowSeconds * 1000;
+    const due: Command[] = [];
+    for (const pending of this.state.pendingOrdersInOrder()) {
+      if (pending.command.paidAtMs + holdMs > nowMs || due.length >= settlementsPerPassMax) break;
+      due.push({ type: 'settle', order: pending.command.id, nowMs });
+    }
+    if (due.length === 0) return 0;
+    const outcomes = await this.submitMany(due);
+    return outcomes.filter((outcome) => outcome.kind === 'accepted').length;
+  }
+
+  private scheduleSettlement(everyMs: number): void {
+    this.settleTimer = setTimeout(() => {
+      this.settleDue()
+        .catch((error: Error) => process.emitWarning(`settlement pass failed: ${error.message}`))
+        .finally(() => {
+          if (this.settleTimer !== null) this.scheduleSettlement(everyMs);
+        });
+    }, everyMs);
+    this.settleTimer.unref();
+  }
+
+  async audit(actor: string, action: string, detail: Record<string, unknown>): Promise<void> {
+    await this.store.appendAudit(this.clock.now(), actor, action, JSON.stringify(detail));
+  }
+
+  async close(): Promise<void> {
+    if (this.settleTimer !== null) clearTimeout(this.settleTimer);
+    this.settleTimer = null;
+    await this.node.close();
+  }
+}

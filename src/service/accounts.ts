@@ -78,7 +78,12 @@ export function readSession(secret: string, token: string, nowMs: number): Sessi
 export const apiKeyDigest = (key: string): string => createHash('sha256').update(key).digest('hex');
 
 /** Accounts by login (and API keys by digest), kept as records beside the log. */
+/** API keys looked up recently (by digest): a shop sends its key with every request. */
+const apiKeyCacheMax = 1_000;
+
 export class Accounts {
+  private readonly apiKeyNames = new Map<string, string>();
+
   constructor(private readonly store: EventStore) {}
 
   async byLogin(login: string): Promise<Account | null> {
@@ -105,8 +110,15 @@ export class Accounts {
   }
 
   async apiKeyName(key: string): Promise<string | null> {
-    const record = await this.store.getRecord('apikey', apiKeyDigest(key));
-    return record === null ? null : (JSON.parse(record.body) as { name: string }).name;
+    const digest = apiKeyDigest(key);
+    const cached = this.apiKeyNames.get(digest);
+    if (cached !== undefined) return cached;
+    const record = await this.store.getRecord('apikey', digest);
+    if (record === null) return null;
+    const name = (JSON.parse(record.body) as { name: string }).name;
+    if (this.apiKeyNames.size >= apiKeyCacheMax) this.apiKeyNames.clear();
+    this.apiKeyNames.set(digest, name);
+    return name;
   }
 
   async list(offset: number, limit: number): Promise<Omit<Account, 'passwordHash'>[]> {

@@ -28,6 +28,7 @@ import {
   sessionLifetimeMs,
   signSession,
 } from '../service/accounts.ts';
+import { PaymentError, referralLink, storeQrPayload, verifyStoreQr } from '../service/payments.ts';
 import { type PoolpointService, ServiceError } from '../service/service.ts';
 import { docsPage } from './docs.ts';
 import {
@@ -436,8 +437,155 @@ function apiRoutes(service: PoolpointService): Route[] {
       },
     },
     ...orderRoutes(service),
+    ...storeRoutes(service),
     ...adminRoutes(service),
   ];
+}
+
+const baseUrlOf = (request: FastifyRequest): string =>
+  process.env.POOLPOINT_PUBLIC_URL ?? `${request.protocol}://${request.headers.host ?? '127.0.0.1'}`;
+
+/** The O2O flow: a store's payment QR code, a member pays the sandbox, the order is reported paid. */
+function storeRoutes(service: PoolpointService): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/v1/merchants/:merchant/qr',
+      summary: 'The store’s payment QR payload (a signed pay-page URL)',
+      tag: 'merchants',
+      roles: ['admin', 'merchant'],
+      handler: async ({ params, session, request }) => {
+        const merchant = params.merchant as string;
+        requireSubject(session, merchant, ['admin']);
+        if (!service.state.merchants.has(merchant))
+          throw new ServiceError(404, 'unknown_merchant', `${merchant} is not a merchant`);
+        return { merchant, payload: storeQrPayload(baseUrlOf(request), merchant, service.secret) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/members/:member/referral-link',
+      summary: 'The member’s share link (a signed join URL)',
+      tag: 'members',
+      roles: ['member', 'admin'],
+      handler: async ({ params, session, request }) => {
+        const member = params.member as string;
+        requireSubject(session, member, ['admin']);
+        memberSummary(service, member);
+        return { member, link: referralLink(baseUrlOf(request), member, service.secret) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/payments',
+      summary: 'Pay at a store: from its scanned QR payload and an amount, a sandbox payment to confirm',
+      tag: 'payments',
+      roles: ['member'],
+      body: object({
+        id: idSchema,
+        qr: { type: 'string', minLength: 1, maxLength: 2048 },
+        amount: moneySchema,
+      }),
+      handler: async ({ body, session }) => {
+        const merchant = verifyStoreQr(String(body.qr), service.secret);
+        if (merchant === null || !service.state.merchants.has(merchant)) {
+          throw new ServiceError(400, 'invalid_qr', 'this is not a payment QR code of a store here');
+        }
+        const amount = money(body.amount, 'amount');
+        if (amount <= 0n) throw new ServiceError(400, 'invalid_amount', 'the amount must be above zero');
+        const member = (session as Session).subject as string;
+        const created = await service.payments
+          .createPayment({
+            paymentId: String(body.id),
+            amount,
+            description: `poolpoint ${merchant}`,
+            merchant,
+            member,
+          })
+          .catch(paymentFailure);
+        return {
+          payment: created.paymentId,
+          status: created.status,
+          payUrl: created.payUrl,
+          merchant,
+          amount: formatCents(amount),
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/payments/:payment/confirm',
+      summary:
+        'Confirm a sandbox payment: the order is reported paid (and the member bound to the store if unbound)',
+      tag: 'payments',
+      roles: ['member'],
+      handler: async ({ params, session }) => {
+        const id = params.payment as string;
+        const payment = service.payments.payment(id);
+        const member = (session as Session).subject as string;
+        if (payment === null || payment.request.member !== member) {
+          throw new ServiceError(404, 'unknown_payment', `${id} is not a payment of yours`);
+        }
+        const paid = (() => {
+          try {
+            return service.payments.completePayment(id, service.clock.now());
+          } catch (error) {
+            return paymentFailure(error);
+          }
+        })();
+        const owner = service.state.merchants.get(payment.request.merchant)?.owner ?? NOBODY;
+        const unbound = service.state.members.referrer[service.state.members.indexOf(member)] === NOBODY;
+        if (unbound && owner !== NOBODY) {
+          // 收款码锁粉: the store's owner becomes the referrer now, if the rules allow it (no cycle).
+          await service.submit({ type: 'bindReferrer', member, referrer: service.state.members.id(owner) });
+        }
+        const outcome = await submitted(service, {
+          type: 'pay',
+          id,
+          member,
+          merchant: payment.request.merchant,
+          amount: payment.request.amount,
+          paidAtMs: paid.paidAtMs ?? service.clock.now(),
+        });
+        return outcomeBody(outcome, {
+          order: orderStatus(service, id),
+          member: memberSummary(service, member),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/webhooks/deliveries',
+      summary: 'The webhook delivery log (newest first)',
+      tag: 'platform',
+      roles: ['admin'],
+      query: { type: 'object', additionalProperties: false, properties: page },
+      handler: async ({ query }) => {
+        const { offset, limit } = paging(query);
+        return { items: service.webhooks.deliveries(limit, offset), ...service.webhooks.stats() };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/webhooks/deliveries/:delivery/retry',
+      summary: 'Send a failed webhook delivery again',
+      tag: 'platform',
+      roles: ['admin'],
+      handler: async ({ params }) => {
+        const result = service.webhooks.retry(params.delivery as string);
+        if (!result.ok)
+          throw new ServiceError(result.code === 'unknown_delivery' ? 404 : 422, result.code, result.message);
+        return result.delivery;
+      },
+    },
+  ];
+}
+
+function paymentFailure(error: unknown): never {
+  if (error instanceof PaymentError) {
+    throw new ServiceError(error.code === 'unknown_payment' ? 404 : 422, error.code, error.message);
+  }
+  throw error;
 }
 
 function withdrawalView(service: PoolpointService, id: string): Record<string, unknown> {

@@ -1,7 +1,7 @@
 // The application: the ledger node (state + single writer), accounts, read models, the settlement
 // scheduler and the clock. HTTP handlers call this; they do authentication and input shapes only.
 import type { Outcome } from '../domain/engine.ts';
-import type { Command, Rejection } from '../domain/messages.ts';
+import type { Command, Event, Rejection } from '../domain/messages.ts';
 import type { State } from '../domain/state.ts';
 import { LedgerNode, NotLeaderError } from '../store/node.ts';
 import { BusyError, type SequencerOptions, SequencerStoppedError } from '../store/sequencer.ts';
@@ -9,6 +9,8 @@ import type { EventStore } from '../store/store.ts';
 import { Accounts, LoginThrottle, serviceSecret } from './accounts.ts';
 import { Activity } from './activity.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { SandboxPaymentProvider } from './payments.ts';
+import { WebhookDispatcher } from './webhooks.ts';
 
 /** An expected failure, with the HTTP status the edge gives it. */
 export class ServiceError extends Error {
@@ -49,6 +51,55 @@ export interface ServiceOptions {
   /** How often due paid orders are settled; 0 for never (tests call settleDue). */
   readonly settleEveryMs?: number;
   readonly sequencer?: Partial<SequencerOptions>;
+  /** Where webhooks go (the shop's endpoint); null or absent: logged as skipped. */
+  readonly webhookUrl?: string | null;
+  readonly webhookSecret?: string;
+}
+
+/** The shop hears of settlements, mints, forced exits and withdrawal changes (written by this process). */
+function notify(webhooks: WebhookDispatcher, events: readonly Event[]): void {
+  for (const event of events) {
+    switch (event.type) {
+      case 'OrderSettled':
+      case 'PaidOrderSettled': {
+        const order = event.type === 'OrderSettled' ? event.command.id : event.command.order;
+        webhooks.enqueue('order.settled', {
+          order,
+          commission: event.commission,
+          inflow: event.inflow,
+          rewards: event.rewards,
+        });
+        webhooks.enqueue('points.minted', { order, points: event.minted });
+        break;
+      }
+      case 'MemberForcedOut':
+        webhooks.enqueue('member.forced_out', {
+          member: event.member,
+          points: event.points,
+          gross: event.gross,
+          payout: event.payout,
+        });
+        break;
+      case 'WithdrawalRequested':
+        webhooks.enqueue('withdrawal.status', {
+          withdrawal: event.command.id,
+          member: event.command.member,
+          status: 'requested',
+        });
+        break;
+      case 'WithdrawalReviewed': {
+        const status = { approve: 'approved', reject: 'rejected', paid: 'paid' }[event.command.decision];
+        webhooks.enqueue('withdrawal.status', {
+          withdrawal: event.command.withdrawal,
+          status,
+          note: event.command.note,
+        });
+        break;
+      }
+      default:
+        break;
+    }
+  }
 }
 
 /** Paid orders settled per scheduler pass, so one pass never holds the writer for long. */
@@ -64,6 +115,8 @@ export class PoolpointService {
     readonly clock: Clock,
     readonly secret: string,
     readonly throttle: LoginThrottle,
+    readonly webhooks: WebhookDispatcher,
+    readonly payments: SandboxPaymentProvider,
   ) {}
 
   static async open(options: ServiceOptions): Promise<PoolpointService> {
@@ -74,13 +127,22 @@ export class PoolpointService {
       sequencer: { now: () => clock.now(), ...options.sequencer },
     });
     const secret = await serviceSecret(node.store, clock.now());
+    const webhooks = new WebhookDispatcher({
+      url: options.webhookUrl ?? null,
+      secret: options.webhookSecret ?? secret,
+      now: () => clock.now(),
+    });
+    const payments = new SandboxPaymentProvider({ now: () => clock.now(), payUrlOf: (id) => `/pay/${id}` });
+    const accounts = new Accounts(node.store);
     const service = new PoolpointService(
       node,
-      new Accounts(node.store),
+      accounts,
       activity,
       clock,
       secret,
       new LoginThrottle(),
+      webhooks,
+      payments,
     );
     const every = options.settleEveryMs ?? 1_000;
     if (every > 0) service.scheduleSettlement(every);
@@ -98,7 +160,9 @@ export class PoolpointService {
   /** Runs commands through the single writer; outcomes come back once durable. */
   async submitMany(commands: readonly Command[]): Promise<Outcome[]> {
     try {
-      return await this.node.sequencer.submitMany(commands);
+      const outcomes = await this.node.sequencer.submitMany(commands);
+      for (const outcome of outcomes) if (outcome.kind === 'accepted') notify(this.webhooks, outcome.events);
+      return outcomes;
     } catch (error) {
       if (error instanceof BusyError) throw new ServiceError(503, 'busy', error.message);
       if (error instanceof NotLeaderError) throw new ServiceError(503, 'not_leader', error.message);
@@ -151,6 +215,7 @@ export class PoolpointService {
   }
 
   async close(): Promise<void> {
+    await this.webhooks.close();
     if (this.settleTimer !== null) clearTimeout(this.settleTimer);
     this.settleTimer = null;
     await this.node.close();

@@ -858,6 +858,51 @@ function adminRoutes(service: PoolpointService): Route[] {
     },
     {
       method: 'GET',
+      path: '/v1/members',
+      summary: 'Members (search by id, paging), with their balances',
+      tag: 'members',
+      roles: ['admin', 'finance'],
+      query: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { search: { type: 'string', maxLength: 64 }, ...page },
+      },
+      handler: async ({ query }) => {
+        const { offset, limit } = paging(query);
+        const search = (query.search ?? '').toLowerCase();
+        const ids = service.state.members.ids.filter(
+          (id) => search === '' || id.toLowerCase().includes(search),
+        );
+        return {
+          total: ids.length,
+          items: ids.slice(offset, offset + limit).map((id) => memberSummary(service, id)),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/merchants',
+      summary: 'Merchants with their payables',
+      tag: 'merchants',
+      roles: ['admin', 'finance'],
+      query: { type: 'object', additionalProperties: false, properties: page },
+      handler: async ({ query }) => {
+        const { offset, limit } = paging(query);
+        const merchants = [...service.state.merchants.values()];
+        const members = service.state.members;
+        return {
+          total: merchants.length,
+          items: merchants.slice(offset, offset + limit).map((merchant) => ({
+            id: merchant.id,
+            owner: merchant.owner === NOBODY ? null : members.id(merchant.owner),
+            region: merchant.region,
+            payable: formatCents(service.state.payable(merchant)),
+          })),
+        };
+      },
+    },
+    {
+      method: 'GET',
       path: '/v1/audit',
       summary: 'The audit trail: who did what, when',
       tag: 'platform',

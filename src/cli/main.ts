@@ -1,6 +1,7 @@
 // The `poolpoint` command line. Each subcommand returns its output; errors become one clear line.
 import { ConfigError } from '../domain/config.ts';
 import { ScenarioError } from '../scenario/scenario.ts';
+import { checkConfigCommand } from './check-config.ts';
 import { CliError } from './errors.ts';
 import { nodeCommand } from './node-command.ts';
 import { replayCommand } from './replay.ts';
@@ -18,6 +19,7 @@ commands:
   state [--db URL]          print the state rebuilt from the log (the same JSON as replay)
   verify [--db URL]         recompute everything from the log; name the first event that disagrees
   node [--db URL]           a writer for pipelines: SPEC.md events as JSON lines on stdin, outcomes on stdout
+  check-config FILE [--json]  the compliance report of a configuration (exit 1 on any red finding)
   simulate --scenario NAME|FILE --orders N --members M --seed S --out DIR [--runs K] [--compare CONFIG.json]
            [--export-events FILE]
                             run the real engine over generated histories; DIR gets report.html and result.json
@@ -35,6 +37,7 @@ const subcommands: Record<string, Subcommand> = {
   verify: verifyCommand,
   node: nodeCommand,
   simulate: simulateCommand,
+  'check-config': checkConfigCommand,
   demo: () => replayCommand([new URL('../../examples/demo.json', import.meta.url).pathname]),
 };
 

@@ -153,7 +153,13 @@ function decideConfigure(state: State, command: Configure): Decision {
  * received, so a command that keeps the cash received within 64 bits keeps them all within it.
  * Points are checked where they are minted. Past these limits a command is refused, never half applied.
  */
-const receivable = (state: State, amount: Cents): boolean => state.received + amount <= AMOUNT_MAX;
+// Pending paid orders count too: their cash arrives when they settle, and a settlement cannot be refused.
+const receivable = (state: State, amount: Cents): boolean =>
+  state.received + state.pendingAmount + amount <= AMOUNT_MAX;
+
+/** A time inside a command: whole milliseconds since the epoch. */
+const isTime = (value: number): boolean => Number.isSafeInteger(value) && value >= 0;
+const badTime = (key: string): Decision => reject('malformed', `${key} must be a time in whole milliseconds`);
 const tooLarge = (): Decision =>
   reject(
     'amount_too_large',
@@ -275,14 +281,12 @@ function settlementOf(state: State, amount: Cents, buyer: MemberIndex, merchant:
 function decidePay(state: State, command: Pay): Decision {
   const checked = checkOrder(state, command);
   if ('kind' in checked) return checked;
-  if (!Number.isSafeInteger(command.paidAtMs) || command.paidAtMs < 0) {
-    return reject('malformed', 'paidAtMs must be a time in milliseconds');
-  }
-  if (state.received + state.pendingAmount + command.amount > AMOUNT_MAX) return tooLarge();
+  if (!isTime(command.paidAtMs)) return badTime('paidAtMs');
   return accept({ type: 'OrderPaid', command });
 }
 
 function decideRefund(state: State, command: Refund): Decision {
+  if (!isTime(command.refundedAtMs)) return badTime('refundedAtMs');
   if (state.pendingOrders.has(command.order)) return accept({ type: 'OrderRefunded', command });
   if (state.refundedOrders.has(command.order)) {
     return reject('order_refunded', `order ${command.order} was already refunded`);
@@ -298,6 +302,7 @@ function decideRefund(state: State, command: Refund): Decision {
 
 /** Settles the earliest paid order once its hold window has passed (orders settle in paid order). */
 function decideSettle(state: State, command: Settle): Decision {
+  if (!isTime(command.nowMs)) return badTime('nowMs');
   const pending = state.pendingOrders.get(command.order);
   if (pending === undefined) {
     if (state.refundedOrders.has(command.order))
@@ -325,6 +330,7 @@ function decideSettle(state: State, command: Settle): Decision {
 }
 
 function decideRequestWithdrawal(state: State, command: RequestWithdrawal): Decision {
+  if (!isTime(command.requestedAtMs)) return badTime('requestedAtMs');
   const member = state.members.indexOf(command.member);
   if (member === NOBODY) return reject('unknown_member', `${command.member} is not a member`);
   const minimum = state.config.withdrawalMinimum;
@@ -350,6 +356,7 @@ const reviewFrom: Record<ReviewWithdrawal['decision'], readonly WithdrawalStatus
 };
 
 function decideReviewWithdrawal(state: State, command: ReviewWithdrawal): Decision {
+  if (!isTime(command.atMs)) return badTime('atMs');
   const withdrawal = state.withdrawals.get(command.withdrawal);
   if (withdrawal === undefined)
     return reject('unknown_withdrawal', `${command.withdrawal} is not a withdrawal`);

@@ -1,6 +1,7 @@
 // The HTTP API (Fastify 5). Handlers authenticate, check the caller may touch the subject, turn
 // decimal strings into exact integers, and hand commands to the service's single writer.
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { complianceReport } from '../domain/compliance.ts';
 import { formatConfig } from '../domain/config.ts';
 import type { Outcome } from '../domain/engine.ts';
 import type { Command } from '../domain/messages.ts';
@@ -197,6 +198,9 @@ function apiRoutes(service: PoolpointService): Route[] {
         supply: formatMicros(state().supply),
         forcedExits: state().forcedExits,
         members: state().members.size,
+        // The rules a member needs to understand their own numbers (a sale's fee, the cap).
+        sellFee: formatConfig(state().config).sellFee,
+        capMultiple: formatConfig(state().config).capMultiple,
       }),
     },
     {
@@ -855,6 +859,14 @@ function adminRoutes(service: PoolpointService): Route[] {
         await service.audit((session as Session).account, 'apikey.create', { name: body.name });
         return { name: body.name, key };
       },
+    },
+    {
+      method: 'GET',
+      path: '/v1/compliance',
+      summary: 'The compliance report of the configuration in force (green / amber / red, with reasons)',
+      tag: 'platform',
+      roles: ['admin', 'finance'],
+      handler: async () => ({ findings: complianceReport(service.state.config) }),
     },
     {
       method: 'GET',

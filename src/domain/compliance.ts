@@ -1,0 +1,141 @@
+// The compliance report: each setting that regulators have named, judged green / amber / red, with
+// the reason and where the concern comes from. Pure: a configuration (and any configurable texts)
+// in, findings out. It informs an operator; it is not legal advice.
+import type { Config } from './config.ts';
+import { formatPpm, PPM_ONE, type Ppm, ppm } from './units.ts';
+
+export type Level = 'green' | 'amber' | 'red';
+
+export interface Finding {
+  readonly rule: string;
+  readonly level: Level;
+  readonly reason: string;
+  readonly source: string;
+}
+
+const sources = {
+  pyramid:
+    '禁止传销条例 (国务院令第444号) art. 2 and 7: pay for recruiting others, entry fees, and pay by the results of a team are pyramid selling; criminal cases start at 30 people in 3 levels',
+  rebateWarning:
+    '2018 joint risk warning of six regulators on 消费返利 (consumption rebate) schemes: promising returns above what was spent',
+  advertising: '广告法 art. 25: advertising may not promise returns or guarantee income',
+} as const;
+
+/** Phrases that promise or guarantee returns (checked in configurable texts, case-insensitive). */
+const promisePhrases = [
+  '保本',
+  '稳赚',
+  '保证收益',
+  '保证回报',
+  '零风险',
+  '无风险',
+  '躺赚',
+  '稳赚不赔',
+  '只涨不跌',
+  '全额返还',
+  '100%返',
+  'guaranteed return',
+  'guaranteed profit',
+  'risk-free',
+  'risk free',
+  'cannot lose',
+  'always rises',
+] as const;
+
+/** capMultiple × (1 − sellFee): what a cycle returns at most, per yuan of consumption, if the cap is reached. */
+export function maximumStaticReturnPpm(config: Config): Ppm {
+  return ppm((config.capMultiple * (PPM_ONE - config.sellFee)) / PPM_ONE);
+}
+
+function staticReturn(config: Config): Finding {
+  const ratio = maximumStaticReturnPpm(config);
+  const shown = `capMultiple ${formatPpm(config.capMultiple)} × (1 − sellFee ${formatPpm(config.sellFee)}) = ${formatPpm(ratio)}`;
+  const level: Level = ratio > PPM_ONE ? 'red' : ratio === PPM_ONE ? 'amber' : 'green';
+  const reason =
+    level === 'red'
+      ? `${shown}: a member reaching the cap is paid more than they spent, which reads as a promise of returns`
+      : level === 'amber'
+        ? `${shown}: reaching the cap gives back exactly what was spent; do not present it as getting everything back`
+        : `${shown}: even at the cap a member gets back less than they spent`;
+  return { rule: 'maximum static return', level, reason, source: sources.rebateWarning };
+}
+
+function referralDepth(config: Config): Finding {
+  const levels = (config.rewards.direct > 0n ? 1 : 0) + (config.rewards.indirect > 0n ? 1 : 0);
+  const level: Level = levels === 2 ? 'amber' : 'green';
+  const reason =
+    levels === 0
+      ? 'no referral rewards'
+      : `referral rewards reach ${levels} level${levels === 1 ? '' : 's'} (direct ${formatPpm(config.rewards.direct)}, indirect ${formatPpm(config.rewards.indirect)}); poolpoint never pays deeper than two${levels === 2 ? ', but two levels is the edge regulators draw' : ''}`;
+  return { rule: 'referral depth', level, reason, source: sources.pyramid };
+}
+
+function teamPay(): Finding {
+  return {
+    rule: 'team-based pay',
+    level: 'green',
+    reason: 'no pay by the results of a team (level differential, peer rewards and dividends are off)',
+    source: sources.pyramid,
+  };
+}
+
+function agents(config: Config): Finding {
+  const { district, city, province } = config.rewards.agents;
+  const paid = district > 0n || city > 0n || province > 0n;
+  return {
+    rule: 'regional agents',
+    level: paid ? 'amber' : 'green',
+    reason: paid
+      ? `agents are paid on orders in their region (district ${formatPpm(district)}, city ${formatPpm(city)}, province ${formatPpm(province)}); poolpoint charges no fee for a seat — never sell agent "territories"`
+      : 'no regional agent rewards',
+    source: sources.pyramid,
+  };
+}
+
+function priceGrowth(config: Config): Finding {
+  // Without sales, the price grows as the pool to the power (1 − mintRatio): a low mint ratio makes
+  // the price itself the attraction.
+  const level: Level = config.mintRatio < 300_000n ? 'red' : config.mintRatio < 500_000n ? 'amber' : 'green';
+  const reason = `mintRatio ${formatPpm(config.mintRatio)}: without sales the price grows about as the pool to the power ${formatPpm(
+    ppm(PPM_ONE - config.mintRatio),
+  )}${level === 'green' ? '' : ', faster than consumption justifies; a rising price then draws buyers for the price, not the goods'}`;
+  return { rule: 'price growth against consumption', level, reason, source: sources.rebateWarning };
+}
+
+function texts(configurable: Readonly<Record<string, string>>): Finding {
+  const hits: string[] = [];
+  for (const [key, text] of Object.entries(configurable)) {
+    const lower = text.toLowerCase();
+    for (const phrase of promisePhrases)
+      if (lower.includes(phrase.toLowerCase())) hits.push(`${key}: "${phrase}"`);
+  }
+  return {
+    rule: 'wording of returns',
+    level: hits.length > 0 ? 'red' : 'green',
+    reason:
+      hits.length > 0
+        ? `configurable texts promise or guarantee returns: ${hits.join('; ')}`
+        : `no wording of guaranteed returns in ${Object.keys(configurable).length} configurable texts`,
+    source: sources.advertising,
+  };
+}
+
+export function complianceReport(
+  config: Config,
+  configurableTexts: Readonly<Record<string, string>> = {},
+): Finding[] {
+  return [
+    staticReturn(config),
+    referralDepth(config),
+    teamPay(),
+    agents(config),
+    {
+      rule: 'entry fees',
+      level: 'green',
+      reason: 'no fee to join or to hold a position: members enter only by buying goods',
+      source: sources.pyramid,
+    },
+    priceGrowth(config),
+    texts(configurableTexts),
+  ];
+}

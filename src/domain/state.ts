@@ -209,7 +209,7 @@ export class State {
   }
   /**
    * All cash that ever came in (order amounts and injections). Every cash balance is a part of it,
-   * so keeping it within 64 bits keeps them all within 64 bits (see decide.ts, `withinLimits`).
+   * so keeping it (with the pending paid orders) within 64 bits keeps them all within it (decide.ts, `receivable`).
    */
   get received(): Cents {
     return this.totals[Total.Received] as Cents;

@@ -585,6 +585,162 @@ function storeRoutes(service: PoolpointService): Route[] {
   ];
 }
 
+interface MerchantApplication {
+  readonly id: string;
+  readonly applicant: string;
+  readonly name: string;
+  readonly region: string;
+  readonly commissionRate: string | null;
+  readonly recruiter: string | null;
+  readonly login: string;
+  readonly passwordHash: string;
+  readonly createdAtMs: number;
+  status: 'pending' | 'approved' | 'rejected';
+  merchant: string | null;
+  reason: string;
+}
+
+const applicationView = ({ passwordHash: _hidden, ...application }: MerchantApplication) => application;
+
+/** Merchant onboarding: a member applies to open a store; an admin approves (the store is registered) or rejects. */
+function applicationRoutes(service: PoolpointService): Route[] {
+  const load = async (id: string): Promise<MerchantApplication> => {
+    const record = await service.store.getRecord('merchant-application', id);
+    if (record === null)
+      throw new ServiceError(404, 'unknown_application', `${id} is not a merchant application`);
+    return JSON.parse(record.body) as MerchantApplication;
+  };
+  const save = (application: MerchantApplication) =>
+    service.store.putRecord(
+      'merchant-application',
+      application.id,
+      JSON.stringify(application),
+      service.clock.now(),
+    );
+  return [
+    {
+      method: 'POST',
+      path: '/v1/merchant-applications',
+      summary: 'Apply to open a store (the applicant becomes its owner once approved)',
+      tag: 'merchants',
+      roles: ['member'],
+      body: object(
+        {
+          name: { type: 'string', minLength: 1, maxLength: 80 },
+          region: { type: 'string', pattern: '^\\d{6}$' },
+          commissionRate: { type: 'string', pattern: '^(0(\\.\\d{1,6})?|1(\\.0{1,6})?)$' },
+          recruiter: idSchema,
+          login: { type: 'string', minLength: 3, maxLength: 64, pattern: '^[A-Za-z0-9_.@+-]+$' },
+          password: { type: 'string', minLength: passwordLengthMin, maxLength: passwordLengthMax },
+        },
+        ['name', 'region', 'login', 'password'],
+      ),
+      handler: async ({ body, session }) => {
+        const login = String(body.login).toLowerCase();
+        if ((await service.accounts.byLogin(login)) !== null)
+          throw new ServiceError(409, 'login_taken', `the login ${login} is taken`);
+        const recruiter = typeof body.recruiter === 'string' ? body.recruiter : null;
+        if (recruiter !== null && !service.state.members.has(recruiter)) {
+          throw new ServiceError(404, 'unknown_member', `recruiter ${recruiter} is not a member`);
+        }
+        const { hashPassword } = await import('../service/accounts.ts');
+        const application: MerchantApplication = {
+          id: newId('app'),
+          applicant: (session as Session).subject as string,
+          name: String(body.name),
+          region: String(body.region),
+          commissionRate: typeof body.commissionRate === 'string' ? body.commissionRate : null,
+          recruiter,
+          login,
+          passwordHash: await hashPassword(String(body.password)),
+          createdAtMs: service.clock.now(),
+          status: 'pending',
+          merchant: null,
+          reason: '',
+        };
+        await save(application);
+        return applicationView(application);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/merchant-applications',
+      summary: 'Merchant applications (newest first)',
+      tag: 'merchants',
+      roles: ['admin'],
+      query: { type: 'object', additionalProperties: false, properties: page },
+      handler: async ({ query }) => {
+        const { offset, limit } = paging(query);
+        const records = await service.store.listRecords('merchant-application', offset, limit);
+        return {
+          items: records.map((record) => applicationView(JSON.parse(record.body) as MerchantApplication)),
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/merchant-applications/:application/decision',
+      summary: 'Approve (registers the store and its staff login) or reject (with a reason) an application',
+      tag: 'merchants',
+      roles: ['admin'],
+      body: object(
+        {
+          decision: { type: 'string', enum: ['approve', 'reject'] },
+          reason: { type: 'string', maxLength: 500 },
+        },
+        ['decision'],
+      ),
+      handler: async ({ params, body, session }) => {
+        const application = await load(params.application as string);
+        if (application.status !== 'pending') {
+          throw new ServiceError(
+            422,
+            'application_decided',
+            `application ${application.id} is already ${application.status}`,
+          );
+        }
+        const actor = (session as Session).account;
+        if (body.decision === 'reject') {
+          if (typeof body.reason !== 'string' || body.reason.trim() === '')
+            throw new ServiceError(400, 'malformed', 'a rejection needs a reason');
+          application.status = 'rejected';
+          application.reason = body.reason;
+        } else {
+          const merchant = newId('mch');
+          const rate =
+            application.commissionRate === null
+              ? null
+              : decimal(application.commissionRate, 6, 'commissionRate');
+          await submitted(service, {
+            type: 'registerMerchant',
+            merchant,
+            owner: application.applicant,
+            recruiter: application.recruiter,
+            region: application.region,
+            commissionRate: rate === null ? null : (rate as never),
+          });
+          await service.accounts.createHashed({
+            id: newId('acc'),
+            login: application.login,
+            role: 'merchant',
+            subject: merchant,
+            passwordHash: application.passwordHash,
+            createdAtMs: service.clock.now(),
+          });
+          application.status = 'approved';
+          application.merchant = merchant;
+        }
+        await save(application);
+        await service.audit(actor, `merchant-application.${String(body.decision)}`, {
+          application: application.id,
+          merchant: application.merchant,
+        });
+        return applicationView(application);
+      },
+    },
+  ];
+}
+
 function paymentFailure(error: unknown): never {
   if (error instanceof PaymentError) {
     throw new ServiceError(error.code === 'unknown_payment' ? 404 : 422, error.code, error.message);
@@ -791,6 +947,7 @@ function adminRoutes(service: PoolpointService): Route[] {
         return { merchant, login };
       },
     },
+    ...applicationRoutes(service),
     {
       method: 'GET',
       path: '/v1/merchants/:merchant',

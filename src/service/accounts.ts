@@ -92,14 +92,18 @@ export class Accounts {
   }
 
   async create(account: Omit<Account, 'passwordHash'>, password: string): Promise<Account> {
-    const stored: Account = { ...account, passwordHash: await hashPassword(password) };
+    return this.createHashed({ ...account, passwordHash: await hashPassword(password) });
+  }
+
+  /** For a password hashed earlier (a merchant application keeps the hash, never the password). */
+  async createHashed(account: Account): Promise<Account> {
     await this.store.putRecord(
       'account',
       account.login.toLowerCase(),
-      JSON.stringify(stored),
+      JSON.stringify(account),
       account.createdAtMs,
     );
-    return stored;
+    return account;
   }
 
   async createApiKey(name: string, nowMs: number): Promise<string> {

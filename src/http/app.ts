@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { complianceReport } from '../domain/compliance.ts';
 import { formatConfig } from '../domain/config.ts';
 import type { Outcome } from '../domain/engine.ts';
-import type { Command } from '../domain/messages.ts';
+import { type Command, type Pay, sameContent } from '../domain/messages.ts';
 import { printedPrice } from '../domain/report.ts';
 import { NOBODY, Slot } from '../domain/state.ts';
 import {
@@ -21,6 +21,7 @@ import {
 } from '../domain/units.ts';
 import { memberView } from '../domain/views.ts';
 import {
+  LoginTakenError,
   newId,
   passwordLengthMax,
   passwordLengthMin,
@@ -30,7 +31,8 @@ import {
   signSession,
 } from '../service/accounts.ts';
 import { PaymentError, referralLink, storeQrPayload, verifyStoreQr } from '../service/payments.ts';
-import { type PoolpointService, ServiceError } from '../service/service.ts';
+import { type PoolpointService, ServiceError, statusOf } from '../service/service.ts';
+import { bigintReplacer } from '../service/webhooks.ts';
 import { docsPage } from './docs.ts';
 import {
   idSchema,
@@ -42,6 +44,7 @@ import {
   register,
   type Schema,
 } from './routes.ts';
+import { registerConsole } from './static.ts';
 
 export const bodyBytesMax = 1024 * 1024;
 export const bulkOrdersMax = 5_000;
@@ -55,6 +58,23 @@ function decimal(value: unknown, scale: number, what: string): bigint {
 }
 const money = (value: unknown, what: string): Cents => cents(decimal(value, CENTS_DECIMALS, what));
 const points = (value: unknown, what: string): Micros => micros(decimal(value, MICROS_DECIMALS, what));
+
+/** Ajv's first complaint in words a caller can act on: the field, and what is wrong with it. */
+function validationMessage(error: Error & { validation?: unknown; validationContext?: string }): string {
+  const [first] = error.validation as {
+    keyword: string;
+    instancePath: string;
+    params: Record<string, unknown>;
+    message?: string;
+  }[];
+  if (first === undefined) return error.message;
+  const where = `${error.validationContext ?? 'body'}${first.instancePath.replaceAll('/', '.')}`;
+  if (first.keyword === 'additionalProperties')
+    return `${where}: unknown field "${String(first.params.additionalProperty)}"`;
+  if (first.keyword === 'required')
+    return `${where}: missing field "${String(first.params.missingProperty)}"`;
+  return `${where} ${first.message ?? 'is invalid'}`;
+}
 
 function cookieValue(request: FastifyRequest, name: string): string | null {
   for (const part of (request.headers.cookie ?? '').split(';')) {
@@ -136,8 +156,10 @@ export function buildApp(service: PoolpointService): FastifyInstance {
     (error: Error & { validation?: unknown; statusCode?: number; code?: string }, _request, reply) => {
       if (error instanceof ServiceError)
         return reply.code(error.status).send({ code: error.code, message: error.message });
+      if (error instanceof LoginTakenError)
+        return reply.code(409).send({ code: error.code, message: error.message });
       if (error.validation !== undefined)
-        return reply.code(400).send({ code: 'invalid_request', message: error.message });
+        return reply.code(400).send({ code: 'invalid_request', message: validationMessage(error) });
       if (error.statusCode !== undefined && error.statusCode < 500) {
         return reply
           .code(error.statusCode)
@@ -163,6 +185,9 @@ export function buildApp(service: PoolpointService): FastifyInstance {
     if (token === null || token === undefined) return null;
     const session = readSession(service.secret, token, service.clock.now());
     if (session === null) throw new ServiceError(401, 'unauthenticated', 'the session is invalid or expired');
+    if (await service.accounts.sessionEnded(session)) {
+      throw new ServiceError(401, 'unauthenticated', 'the session was ended by signing out');
+    }
     return session;
   };
 
@@ -173,6 +198,7 @@ export function buildApp(service: PoolpointService): FastifyInstance {
   app.get('/docs', async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(docsPage(document)),
   );
+  registerConsole(app, new URL('../../web/dist', import.meta.url).pathname);
   return app;
 }
 
@@ -238,6 +264,7 @@ function apiRoutes(service: PoolpointService): Route[] {
         service.throttle.succeed(throttleKey);
         const session: Session = {
           account: account.id,
+          id: newId('ses'),
           role: account.role,
           subject: account.subject,
           expiresAtMs: nowMs + sessionLifetimeMs,
@@ -258,7 +285,9 @@ function apiRoutes(service: PoolpointService): Route[] {
       summary: 'Sign out (clears the session cookie)',
       tag: 'accounts',
       roles: [],
-      handler: async ({ reply }) => {
+      handler: async ({ reply, session }) => {
+        // The session ends for good, not only this cookie (a copied token stops working too).
+        if (session !== null) await service.accounts.endSession(session);
         reply.header('set-cookie', `${sessionCookie}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
         return { signedOut: true };
       },
@@ -292,12 +321,16 @@ function apiRoutes(service: PoolpointService): Route[] {
         }
         const member = newId('mem');
         const referrer = typeof body.referrer === 'string' ? body.referrer : null;
-        await submitted(service, { type: 'registerMember', member, referrer });
+        if (referrer !== null && !service.state.members.has(referrer)) {
+          throw new ServiceError(404, 'unknown_member', `referrer ${referrer} is not a member`);
+        }
+        // The login is claimed first (a unique record), so two sign-ups with one login cannot both pass.
         const nowMs = service.clock.now();
         await service.accounts.create(
           { id: newId('acc'), login, role: 'member', subject: member, createdAtMs: nowMs },
           String(body.password),
         );
+        await submitted(service, { type: 'registerMember', member, referrer });
         return { member, login };
       },
     },
@@ -357,10 +390,16 @@ function apiRoutes(service: PoolpointService): Route[] {
           points: points(body.points, 'points'),
         });
         const sold = outcome.kind === 'accepted' ? outcome.events[0] : undefined;
+        // A retry answers the original sale's figures (kept in the member's recent activity).
+        const original = service.activity
+          .memberActivity(params.member as string)
+          .find((entry) => entry.kind === 'sell' && entry.summary.sell === body.id);
         const figures =
           sold?.type === 'PointsSold'
             ? { gross: formatCents(sold.gross), payout: formatCents(sold.payout) }
-            : {};
+            : original === undefined
+              ? {}
+              : { gross: original.summary.gross, payout: original.summary.payout };
         return outcomeBody(outcome, { ...figures, member: memberSummary(service, params.member as string) });
       },
     },
@@ -433,10 +472,11 @@ function apiRoutes(service: PoolpointService): Route[] {
           actor,
           atMs: service.clock.now(),
         });
-        await service.audit(actor, `withdrawal.${String(body.decision)}`, {
-          withdrawal: params.withdrawal,
-          note: body.note ?? '',
-        });
+        if (outcome.kind === 'accepted')
+          await service.audit(actor, `withdrawal.${String(body.decision)}`, {
+            withdrawal: params.withdrawal,
+            note: body.note ?? '',
+          });
         return outcomeBody(outcome, { withdrawal: withdrawalView(service, params.withdrawal as string) });
       },
     },
@@ -498,6 +538,9 @@ function storeRoutes(service: PoolpointService): Route[] {
         const amount = money(body.amount, 'amount');
         if (amount <= 0n) throw new ServiceError(400, 'invalid_amount', 'the amount must be above zero');
         const member = (session as Session).subject as string;
+        if (service.state.processed(String(body.id)) !== undefined) {
+          throw new ServiceError(409, 'id_reused', `the id ${String(body.id)} is already used by an order`);
+        }
         const created = await service.payments
           .createPayment({
             paymentId: String(body.id),
@@ -520,7 +563,7 @@ function storeRoutes(service: PoolpointService): Route[] {
       method: 'POST',
       path: '/v1/payments/:payment/confirm',
       summary:
-        'Confirm a sandbox payment: the order is reported paid (and the member bound to the store if unbound)',
+        'Confirm a sandbox payment: the order is reported paid (an unbound member is bound to the store’s owner when it settles)',
       tag: 'payments',
       roles: ['member'],
       handler: async ({ params, session }) => {
@@ -530,27 +573,35 @@ function storeRoutes(service: PoolpointService): Route[] {
         if (payment === null || payment.request.member !== member) {
           throw new ServiceError(404, 'unknown_payment', `${id} is not a payment of yours`);
         }
-        const paid = (() => {
-          try {
-            return service.payments.completePayment(id, service.clock.now());
-          } catch (error) {
-            return paymentFailure(error);
-          }
-        })();
-        const owner = service.state.merchants.get(payment.request.merchant)?.owner ?? NOBODY;
-        const unbound = service.state.members.referrer[service.state.members.indexOf(member)] === NOBODY;
-        if (unbound && owner !== NOBODY) {
-          // 收款码锁粉: the store's owner becomes the referrer now, if the rules allow it (no cycle).
-          await service.submit({ type: 'bindReferrer', member, referrer: service.state.members.id(owner) });
-        }
-        const outcome = await submitted(service, {
+        const order: Command = {
           type: 'pay',
           id,
           member,
           merchant: payment.request.merchant,
           amount: payment.request.amount,
-          paidAtMs: paid.paidAtMs ?? service.clock.now(),
-        });
+          paidAtMs: service.clock.now(),
+        };
+        const earlier = service.state.processed(id);
+        if (earlier !== undefined && !sameContent(earlier, order as Pay)) {
+          throw new ServiceError(409, 'id_reused', `the id ${id} is already used by another order`);
+        }
+        try {
+          service.payments.completePayment(id, service.clock.now());
+        } catch (error) {
+          paymentFailure(error);
+        }
+        // The store's owner becomes the buyer's referrer when the order settles (SPEC.md step 1,
+        // 收款码锁粉), under the configuration's bindOnFirstOrder: nothing is bound before.
+        const outcome = await service.submit(order);
+        if (outcome.kind === 'rejected') {
+          // The member paid but the order was refused: give the money back, then say why.
+          await service.payments.refund(id, payment.request.amount).catch(() => undefined);
+          throw new ServiceError(
+            statusOf(outcome.rejection),
+            outcome.rejection.code,
+            outcome.rejection.message,
+          );
+        }
         return outcomeBody(outcome, {
           order: orderStatus(service, id),
           member: memberSummary(service, member),
@@ -566,7 +617,7 @@ function storeRoutes(service: PoolpointService): Route[] {
       query: { type: 'object', additionalProperties: false, properties: page },
       handler: async ({ query }) => {
         const { offset, limit } = paging(query);
-        return { items: service.webhooks.deliveries(limit, offset), ...service.webhooks.stats() };
+        return plainJson({ items: service.webhooks.deliveries(limit, offset), ...service.webhooks.stats() });
       },
     },
     {
@@ -579,7 +630,7 @@ function storeRoutes(service: PoolpointService): Route[] {
         const result = service.webhooks.retry(params.delivery as string);
         if (!result.ok)
           throw new ServiceError(result.code === 'unknown_delivery' ? 404 : 422, result.code, result.message);
-        return result.delivery;
+        return plainJson(result.delivery);
       },
     },
   ];
@@ -711,14 +762,6 @@ function applicationRoutes(service: PoolpointService): Route[] {
             application.commissionRate === null
               ? null
               : decimal(application.commissionRate, 6, 'commissionRate');
-          await submitted(service, {
-            type: 'registerMerchant',
-            merchant,
-            owner: application.applicant,
-            recruiter: application.recruiter,
-            region: application.region,
-            commissionRate: rate === null ? null : (rate as never),
-          });
           await service.accounts.createHashed({
             id: newId('acc'),
             login: application.login,
@@ -726,6 +769,14 @@ function applicationRoutes(service: PoolpointService): Route[] {
             subject: merchant,
             passwordHash: application.passwordHash,
             createdAtMs: service.clock.now(),
+          });
+          await submitted(service, {
+            type: 'registerMerchant',
+            merchant,
+            owner: application.applicant,
+            recruiter: application.recruiter,
+            region: application.region,
+            commissionRate: rate === null ? null : (rate as never),
           });
           application.status = 'approved';
           application.merchant = merchant;
@@ -741,9 +792,41 @@ function applicationRoutes(service: PoolpointService): Route[] {
   ];
 }
 
+/** A partial configuration laid over the current one, nested objects key by key. */
+function mergeDeep(base: object, change: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(change)) {
+    const current = merged[key];
+    const bothObjects =
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      typeof current === 'object' &&
+      current !== null;
+    merged[key] = bothObjects ? mergeDeep(current, value as Record<string, unknown>) : value;
+  }
+  return merged;
+}
+
+/** Webhook data keeps bigints (cents, micro-points); answers carry them as decimal strings. */
+const plainJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value, bigintReplacer));
+
 function paymentFailure(error: unknown): never {
   if (error instanceof PaymentError) {
-    throw new ServiceError(error.code === 'unknown_payment' ? 404 : 422, error.code, error.message);
+    const status =
+      error.code === 'unknown_payment'
+        ? 404
+        : error.code === 'payment_id_conflict'
+          ? 409
+          : error.code === 'invalid_request' || error.code === 'invalid_amount'
+            ? 400
+            : 422;
+    // A payment id is a client-chosen id like any other: reused with other content is id_reused.
+    throw new ServiceError(
+      status,
+      error.code === 'payment_id_conflict' ? 'id_reused' : error.code,
+      error.message,
+    );
   }
   throw error;
 }
@@ -850,6 +933,12 @@ function orderRoutes(service: PoolpointService): Route[] {
           refundedAtMs: service.clock.now(),
           actor: (session as Session).account,
         });
+        if (outcome.kind === 'accepted') {
+          await service.audit((session as Session).account, 'order.refund', {
+            order: params.order,
+            id: body.id,
+          });
+        }
         return outcomeBody(outcome, { order: orderStatus(service, params.order as string) });
       },
     },
@@ -873,7 +962,8 @@ function adminRoutes(service: PoolpointService): Route[] {
           amount: money(body.amount, 'amount'),
           actor,
         });
-        await service.audit(actor, 'inject', { id: body.id, amount: body.amount });
+        if (outcome.kind === 'accepted')
+          await service.audit(actor, 'inject', { id: body.id, amount: body.amount });
         return outcomeBody(outcome, {
           price: printedPrice(service.state),
           pool: formatCents(service.state.pool),
@@ -900,9 +990,9 @@ function adminRoutes(service: PoolpointService): Route[] {
       body: object({ config: { type: 'object' } }),
       handler: async ({ body, session }) => {
         const actor = (session as Session).account;
-        const merged = { ...formatConfig(service.state.config), ...(body.config as Record<string, unknown>) };
+        const merged = mergeDeep(formatConfig(service.state.config), body.config as Record<string, unknown>);
         const outcome = await submitted(service, { type: 'configure', config: merged, actor });
-        await service.audit(actor, 'configure', { changes: body.config });
+        if (outcome.kind === 'accepted') await service.audit(actor, 'configure', { changes: body.config });
         return outcomeBody(outcome, { config: formatConfig(service.state.config) });
       },
     },
@@ -930,6 +1020,17 @@ function adminRoutes(service: PoolpointService): Route[] {
         const merchant = newId('mch');
         const rate =
           body.commissionRate === undefined ? null : decimal(body.commissionRate, 6, 'commissionRate');
+        // What the ledger would refuse is checked before the login is claimed, so a refusal leaves no login behind.
+        for (const member of [body.owner, body.recruiter]) {
+          if (typeof member === 'string' && !service.state.members.has(member)) {
+            throw new ServiceError(404, 'unknown_member', `${member} is not a member`);
+          }
+        }
+        const nowMs = service.clock.now();
+        await service.accounts.create(
+          { id: newId('acc'), login, role: 'merchant', subject: merchant, createdAtMs: nowMs },
+          String(body.password),
+        );
         await submitted(service, {
           type: 'registerMerchant',
           merchant,
@@ -938,11 +1039,6 @@ function adminRoutes(service: PoolpointService): Route[] {
           region: String(body.region),
           commissionRate: rate === null ? null : (rate as never),
         });
-        const nowMs = service.clock.now();
-        await service.accounts.create(
-          { id: newId('acc'), login, role: 'merchant', subject: merchant, createdAtMs: nowMs },
-          String(body.password),
-        );
         await service.audit((session as Session).account, 'merchant.onboard', { merchant, login });
         return { merchant, login };
       },

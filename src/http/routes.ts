@@ -127,7 +127,11 @@ export function register(
         ...(route.query === undefined ? {} : { querystring: route.query }),
       },
       handler: async (request, reply) => {
-        const session = await authenticate(request);
+        // A public route serves anyone: a stale cookie there is no reason to refuse.
+        const session =
+          route.roles.length === 0
+            ? await authenticate(request).catch(() => null)
+            : await authenticate(request);
         if (route.roles.length > 0) {
           if (session === null)
             return reply.code(401).send({ code: 'unauthenticated', message: 'sign in first' });

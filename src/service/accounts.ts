@@ -19,6 +19,8 @@ export interface Account {
 
 export interface Session {
   readonly account: string;
+  /** A random id, so one session can be ended without ending the account's others. */
+  readonly id?: string;
   readonly role: Role;
   readonly subject: string | null;
   readonly expiresAtMs: number;
@@ -78,11 +80,24 @@ export function readSession(secret: string, token: string, nowMs: number): Sessi
 export const apiKeyDigest = (key: string): string => createHash('sha256').update(key).digest('hex');
 
 /** Accounts by login (and API keys by digest), kept as records beside the log. */
+export class LoginTakenError extends Error {
+  readonly code = 'login_taken';
+  constructor(login: string) {
+    super(`the login ${login} is taken`);
+    this.name = 'LoginTakenError';
+  }
+}
+
+/** Session ids whose state is cached (a session is checked on every request). */
+const sessionCacheMax = 100_000;
+
 /** API keys looked up recently (by digest): a shop sends its key with every request. */
 const apiKeyCacheMax = 1_000;
 
 export class Accounts {
   private readonly apiKeyNames = new Map<string, string>();
+  /** Session ids known to be ended (true) or live (false). */
+  private readonly endedSessions = new Map<string, boolean>();
 
   constructor(private readonly store: EventStore) {}
 
@@ -97,13 +112,33 @@ export class Accounts {
 
   /** For a password hashed earlier (a merchant application keeps the hash, never the password). */
   async createHashed(account: Account): Promise<Account> {
-    await this.store.putRecord(
+    const login = account.login.toLowerCase();
+    const claimed = await this.store.insertRecord(
       'account',
-      account.login.toLowerCase(),
+      login,
       JSON.stringify(account),
       account.createdAtMs,
     );
+    if (!claimed) throw new LoginTakenError(account.login);
     return account;
+  }
+
+  /** Ends one session (sign-out) until it would have expired anyway; kept as a record, so a restart keeps it ended. */
+  async endSession(session: Session): Promise<void> {
+    if (session.id === undefined) return;
+    await this.store.putRecord('ended-session', session.id, String(session.expiresAtMs), session.expiresAtMs);
+    if (this.endedSessions.size >= sessionCacheMax) this.endedSessions.clear();
+    this.endedSessions.set(session.id, true);
+  }
+
+  async sessionEnded(session: Session): Promise<boolean> {
+    if (session.id === undefined) return false;
+    const cached = this.endedSessions.get(session.id);
+    if (cached !== undefined) return cached;
+    const ended = (await this.store.getRecord('ended-session', session.id)) !== null;
+    if (this.endedSessions.size >= sessionCacheMax) this.endedSessions.clear();
+    this.endedSessions.set(session.id, ended);
+    return ended;
   }
 
   async createApiKey(name: string, nowMs: number): Promise<string> {

@@ -92,6 +92,7 @@ export class Activity {
         break;
       case 'PointsSold':
         add(this.byMember, event.command.member, 'sell', {
+          sell: event.command.id,
           points: formatMicros(event.command.points),
           gross: formatCents(event.gross),
           payout: formatCents(event.payout),

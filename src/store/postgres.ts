@@ -298,6 +298,14 @@ export class PostgresStore implements EventStore {
     );
   }
 
+  async insertRecord(kind: string, id: string, body: string, updatedAtMs: number): Promise<boolean> {
+    const result = await this.pool.query(
+      'INSERT INTO records (kind, id, body, updated_at_ms) VALUES ($1, $2, $3, $4) ON CONFLICT (kind, id) DO NOTHING',
+      [kind, id, body, updatedAtMs],
+    );
+    return result.rowCount === 1;
+  }
+
   async getRecord(kind: string, id: string): Promise<RecordRow | null> {
     const result = await this.pool.query<Row>(
       'SELECT id, body, updated_at_ms FROM records WHERE kind = $1 AND id = $2',

@@ -218,6 +218,15 @@ export class SqliteStore implements EventStore {
       .run(kind, id, body, updatedAtMs);
   }
 
+  async insertRecord(kind: string, id: string, body: string, updatedAtMs: number): Promise<boolean> {
+    const result = this.db
+      .prepare(
+        'INSERT INTO records (kind, id, body, updated_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO NOTHING',
+      )
+      .run(kind, id, body, updatedAtMs);
+    return result.changes === 1;
+  }
+
   async getRecord(kind: string, id: string): Promise<RecordRow | null> {
     const row = this.db
       .prepare('SELECT id, body, updated_at_ms FROM records WHERE kind = ? AND id = ?')

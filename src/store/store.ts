@@ -79,6 +79,8 @@ export interface EventStore {
   snapshotSequences(): Promise<number[]>;
   loadSnapshot(sequence: number): Promise<SnapshotRow | null>;
   putRecord(kind: string, id: string, body: string, updatedAtMs: number): Promise<void>;
+  /** Inserts only if no record of that kind and id exists; answers whether it did (a unique claim). */
+  insertRecord(kind: string, id: string, body: string, updatedAtMs: number): Promise<boolean>;
   getRecord(kind: string, id: string): Promise<RecordRow | null>;
   /** Records of a kind, newest first. */
   listRecords(kind: string, offset: number, limit: number): Promise<RecordRow[]>;

@@ -4,6 +4,7 @@
 // resolves. One process at a time appends: see leader.ts.
 import pg from 'pg';
 import { advisoryLockKey, LeaderLock, type WaitForLeadershipOptions } from './leader.ts';
+import { auditRow, logRow, outcomeRow, type Row, recordRow, toNumber } from './rows.ts';
 import {
   type AuditRow,
   type EventStore,
@@ -79,40 +80,6 @@ function storeTypes(): pg.CustomTypesConfig {
   const types = new pg.TypeOverrides();
   types.setTypeParser(20, BigInt);
   return types;
-}
-
-type Row = Record<string, unknown>;
-
-/** int8 → number, refusing a value a number cannot hold exactly (no sequence or time gets there). */
-function toNumber(value: unknown): number {
-  const number = Number(value as bigint);
-  if (typeof value !== 'bigint' || !Number.isSafeInteger(number)) {
-    throw new Error(`invariant violated: expected a safe int8, got ${String(value)}`);
-  }
-  return number;
-}
-
-function logRow(row: Row): LogRow {
-  return {
-    sequence: toNumber(row.sequence),
-    type: row.type as string,
-    commandId: row.command_id as string | null,
-    body: row.body as string,
-    recordedAtMs: toNumber(row.recorded_at_ms),
-    previousHash: row.previous_hash as string,
-    hash: row.hash as string,
-  };
-}
-
-function outcomeRow(row: Row): OutcomeRow {
-  return {
-    position: toNumber(row.position),
-    commandId: row.command_id as string | null,
-    kind: row.kind as OutcomeRow['kind'],
-    code: row.code as string | null,
-    message: row.message as string | null,
-    recordedAtMs: toNumber(row.recorded_at_ms),
-  };
 }
 
 // Array parameters are written as array literals here rather than by pg, whose encoder escapes element
@@ -312,9 +279,7 @@ export class PostgresStore implements EventStore {
       [kind, id],
     );
     const row = result.rows[0];
-    return row === undefined
-      ? null
-      : { id: row.id as string, body: row.body as string, updatedAtMs: Number(row.updated_at_ms) };
+    return row === undefined ? null : recordRow(row);
   }
 
   async listRecords(kind: string, offset: number, limit: number): Promise<RecordRow[]> {
@@ -322,11 +287,7 @@ export class PostgresStore implements EventStore {
       'SELECT id, body, updated_at_ms FROM records WHERE kind = $1 ORDER BY updated_at_ms DESC, id LIMIT $2 OFFSET $3',
       [kind, pageLimit(limit), Math.max(0, Math.trunc(offset))],
     );
-    return result.rows.map((row) => ({
-      id: row.id as string,
-      body: row.body as string,
-      updatedAtMs: Number(row.updated_at_ms),
-    }));
+    return result.rows.map(recordRow);
   }
 
   async appendAudit(atMs: number, actor: string, action: string, detail: string): Promise<void> {
@@ -343,13 +304,7 @@ export class PostgresStore implements EventStore {
       'SELECT * FROM audit ORDER BY position DESC LIMIT $1 OFFSET $2',
       [pageLimit(limit), Math.max(0, Math.trunc(offset))],
     );
-    return result.rows.map((row) => ({
-      position: Number(row.position),
-      atMs: Number(row.at_ms),
-      actor: row.actor as string,
-      action: row.action as string,
-      detail: row.detail as string,
-    }));
+    return result.rows.map(auditRow);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { auditRow, logRow, outcomeRow, type Row, recordRow, toNumber } from './rows.ts';
 import {
   type AuditRow,
   type EventStore,
@@ -58,32 +59,6 @@ const migrations: readonly string[] = [
    ) STRICT;`,
 ];
 
-type Row = Record<string, unknown>;
-const toNumber = (value: unknown): number => Number(value as bigint);
-
-function logRow(row: Row): LogRow {
-  return {
-    sequence: toNumber(row.sequence),
-    type: row.type as string,
-    commandId: row.command_id as string | null,
-    body: row.body as string,
-    recordedAtMs: toNumber(row.recorded_at_ms),
-    previousHash: row.previous_hash as string,
-    hash: row.hash as string,
-  };
-}
-
-function outcomeRow(row: Row): OutcomeRow {
-  return {
-    position: toNumber(row.position),
-    commandId: row.command_id as string | null,
-    kind: row.kind as OutcomeRow['kind'],
-    code: row.code as string | null,
-    message: row.message as string | null,
-    recordedAtMs: toNumber(row.recorded_at_ms),
-  };
-}
-
 /** Event rows per multi-row INSERT (7 parameters each, well under SQLite's 32,766). */
 const rowsPerInsert = 100;
 
@@ -98,12 +73,6 @@ const eventValues = (row: LogRow): unknown[] => [
 ];
 
 const pageSize = (limit: number): number => Math.max(0, Math.min(Math.trunc(limit), readRowsMax));
-
-const recordRow = (row: Row): RecordRow => ({
-  id: row.id as string,
-  body: row.body as string,
-  updatedAtMs: toNumber(row.updated_at_ms),
-});
 
 export class SqliteStore implements EventStore {
   readonly kind = 'sqlite';
@@ -253,13 +222,7 @@ export class SqliteStore implements EventStore {
     const rows = this.db
       .prepare('SELECT * FROM audit ORDER BY position DESC LIMIT ? OFFSET ?')
       .all(pageSize(limit), Math.max(0, offset)) as Row[];
-    return rows.map((row) => ({
-      position: toNumber(row.position),
-      atMs: toNumber(row.at_ms),
-      actor: row.actor as string,
-      action: row.action as string,
-      detail: row.detail as string,
-    }));
+    return rows.map(auditRow);
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,7 @@ import {
   cents,
   formatCents,
   formatMicros,
+  formatPpm,
   MICROS_DECIMALS,
   type Micros,
   micros,
@@ -21,6 +22,7 @@ import {
 } from '../domain/units.ts';
 import { memberView } from '../domain/views.ts';
 import {
+  hashPassword,
   LoginTakenError,
   newId,
   passwordLengthMax,
@@ -29,6 +31,7 @@ import {
   type Session,
   sessionLifetimeMs,
   signSession,
+  verifyPassword,
 } from '../service/accounts.ts';
 import { PaymentError, referralLink, storeQrPayload, verifyStoreQr } from '../service/payments.ts';
 import { type PoolpointService, ServiceError, statusOf } from '../service/service.ts';
@@ -42,7 +45,6 @@ import {
   pointsSchema,
   type Route,
   register,
-  type Schema,
 } from './routes.ts';
 import { registerConsole } from './static.ts';
 
@@ -108,6 +110,10 @@ function paging(query: Record<string, string>): { offset: number; limit: number 
     offset: Number(query.offset ?? 0),
     limit: Math.min(pageSizeMax, Number(query.limit ?? 50) || 50),
   };
+}
+
+function requireMember(service: PoolpointService, id: string): void {
+  if (!service.state.members.has(id)) throw new ServiceError(404, 'unknown_member', `${id} is not a member`);
 }
 
 export function memberSummary(service: PoolpointService, id: string): Record<string, unknown> {
@@ -202,13 +208,6 @@ export function buildApp(service: PoolpointService): FastifyInstance {
   return app;
 }
 
-function submitted(
-  service: PoolpointService,
-  command: Command,
-): Promise<Outcome & { kind: 'accepted' | 'duplicate' }> {
-  return service.submitOrFail(command);
-}
-
 function apiRoutes(service: PoolpointService): Route[] {
   const state = () => service.state;
   return [
@@ -255,7 +254,6 @@ function apiRoutes(service: PoolpointService): Route[] {
           throw new ServiceError(429, 'throttled', 'too many failed sign-ins: wait 15 minutes');
         }
         const account = await service.accounts.byLogin(login);
-        const { verifyPassword } = await import('../service/accounts.ts');
         if (account === null || !(await verifyPassword(String(body.password), account.passwordHash))) {
           service.throttle.fail(throttleKey, nowMs);
           await service.audit(login, 'login.failed', { ip: request.ip });
@@ -330,7 +328,7 @@ function apiRoutes(service: PoolpointService): Route[] {
           { id: newId('acc'), login, role: 'member', subject: member, createdAtMs: nowMs },
           String(body.password),
         );
-        await submitted(service, { type: 'registerMember', member, referrer });
+        await service.submitOrFail({ type: 'registerMember', member, referrer });
         return { member, login };
       },
     },
@@ -353,7 +351,7 @@ function apiRoutes(service: PoolpointService): Route[] {
       roles: ['admin', 'finance', 'member'],
       handler: async ({ session, params }) => {
         requireSubject(session, params.member as string);
-        memberSummary(service, params.member as string);
+        requireMember(service, params.member as string);
         return { entries: service.activity.memberActivity(params.member as string) };
       },
     },
@@ -366,7 +364,7 @@ function apiRoutes(service: PoolpointService): Route[] {
       body: object({ referrer: idSchema }),
       handler: async ({ session, params, body }) => {
         requireSubject(session, params.member as string, []);
-        const outcome = await submitted(service, {
+        const outcome = await service.submitOrFail({
           type: 'bindReferrer',
           member: params.member as string,
           referrer: String(body.referrer),
@@ -383,7 +381,7 @@ function apiRoutes(service: PoolpointService): Route[] {
       body: object({ id: idSchema, points: pointsSchema }),
       handler: async ({ session, params, body }) => {
         requireSubject(session, params.member as string, []);
-        const outcome = await submitted(service, {
+        const outcome = await service.submitOrFail({
           type: 'sell',
           id: String(body.id),
           member: params.member as string,
@@ -412,7 +410,7 @@ function apiRoutes(service: PoolpointService): Route[] {
       body: object({ id: idSchema, amount: moneySchema }),
       handler: async ({ session, params, body }) => {
         requireSubject(session, params.member as string, []);
-        const outcome = await submitted(service, {
+        const outcome = await service.submitOrFail({
           type: 'requestWithdrawal',
           id: String(body.id),
           member: params.member as string,
@@ -463,7 +461,7 @@ function apiRoutes(service: PoolpointService): Route[] {
       ),
       handler: async ({ session, params, body }) => {
         const actor = (session as Session).account;
-        const outcome = await submitted(service, {
+        const outcome = await service.submitOrFail({
           type: 'reviewWithdrawal',
           id: String(body.id),
           withdrawal: params.withdrawal as string,
@@ -515,7 +513,7 @@ function storeRoutes(service: PoolpointService): Route[] {
       handler: async ({ params, session, request }) => {
         const member = params.member as string;
         requireSubject(session, member, ['admin']);
-        memberSummary(service, member);
+        requireMember(service, member);
         return { member, link: referralLink(baseUrlOf(request), member, service.secret) };
       },
     },
@@ -694,7 +692,6 @@ function applicationRoutes(service: PoolpointService): Route[] {
         if (recruiter !== null && !service.state.members.has(recruiter)) {
           throw new ServiceError(404, 'unknown_member', `recruiter ${recruiter} is not a member`);
         }
-        const { hashPassword } = await import('../service/accounts.ts');
         const application: MerchantApplication = {
           id: newId('app'),
           applicant: (session as Session).subject as string,
@@ -770,7 +767,7 @@ function applicationRoutes(service: PoolpointService): Route[] {
             passwordHash: application.passwordHash,
             createdAtMs: service.clock.now(),
           });
-          await submitted(service, {
+          await service.submitOrFail({
             type: 'registerMerchant',
             merchant,
             owner: application.applicant,
@@ -884,7 +881,7 @@ function orderRoutes(service: PoolpointService): Route[] {
       roles: ['shop', 'admin'],
       body: orderSchema,
       handler: async ({ body }) => {
-        const outcome = await submitted(service, pay(body, service.clock.now()));
+        const outcome = await service.submitOrFail(pay(body, service.clock.now()));
         return outcomeBody(outcome, { order: orderStatus(service, String(body.id)) });
       },
     },
@@ -926,7 +923,7 @@ function orderRoutes(service: PoolpointService): Route[] {
       roles: ['shop', 'admin'],
       body: object({ id: idSchema }),
       handler: async ({ params, body, session }) => {
-        const outcome = await submitted(service, {
+        const outcome = await service.submitOrFail({
           type: 'refund',
           id: String(body.id),
           order: params.order as string,
@@ -956,7 +953,7 @@ function adminRoutes(service: PoolpointService): Route[] {
       body: object({ id: idSchema, amount: moneySchema }),
       handler: async ({ body, session }) => {
         const actor = (session as Session).account;
-        const outcome = await submitted(service, {
+        const outcome = await service.submitOrFail({
           type: 'inject',
           id: String(body.id),
           amount: money(body.amount, 'amount'),
@@ -991,7 +988,7 @@ function adminRoutes(service: PoolpointService): Route[] {
       handler: async ({ body, session }) => {
         const actor = (session as Session).account;
         const merged = mergeDeep(formatConfig(service.state.config), body.config as Record<string, unknown>);
-        const outcome = await submitted(service, { type: 'configure', config: merged, actor });
+        const outcome = await service.submitOrFail({ type: 'configure', config: merged, actor });
         if (outcome.kind === 'accepted') await service.audit(actor, 'configure', { changes: body.config });
         return outcomeBody(outcome, { config: formatConfig(service.state.config) });
       },
@@ -1031,7 +1028,7 @@ function adminRoutes(service: PoolpointService): Route[] {
           { id: newId('acc'), login, role: 'merchant', subject: merchant, createdAtMs: nowMs },
           String(body.password),
         );
-        await submitted(service, {
+        await service.submitOrFail({
           type: 'registerMerchant',
           merchant,
           owner: typeof body.owner === 'string' ? body.owner : null,
@@ -1062,10 +1059,7 @@ function adminRoutes(service: PoolpointService): Route[] {
           owner: merchant.owner === NOBODY ? null : members.id(merchant.owner),
           recruiter: merchant.recruiter === NOBODY ? null : members.id(merchant.recruiter),
           region: merchant.region,
-          commissionRate: formatConfig({
-            ...service.state.config,
-            commissionRate: merchant.commissionRate ?? service.state.config.commissionRate,
-          }).commissionRate,
+          commissionRate: formatPpm(merchant.commissionRate ?? service.state.config.commissionRate),
           payable: formatCents(service.state.payable(merchant)),
           activity: service.activity.merchantActivity(id),
         };
@@ -1187,5 +1181,3 @@ function adminRoutes(service: PoolpointService): Route[] {
     },
   ] satisfies Route[] as Route[];
 }
-
-export type { Schema };

@@ -60,8 +60,23 @@ function staticReturn(config: Config): Finding {
   return { rule: 'maximum static return', level, reason, source: sources.rebateWarning };
 }
 
+/** How many uplines the team rewards can pay (0 when they are off or no level has a rate). */
+function teamDepth(config: Config): number {
+  const paying = config.teamRewards.enabled && config.levels.some((level) => level.rate > 0n);
+  return paying ? config.teamRewards.depthMax : 0;
+}
+
 function referralDepth(config: Config): Finding {
   const levels = (config.rewards.direct > 0n ? 1 : 0) + (config.rewards.indirect > 0n ? 1 : 0);
+  const team = teamDepth(config);
+  if (team > levels) {
+    return {
+      rule: 'referral depth',
+      level: team > 2 ? 'red' : team === 2 ? 'amber' : 'green',
+      reason: `team rewards pay up to ${team} level${team === 1 ? '' : 's'} above the buyer (teamRewards.depthMax ${team})${team > 2 ? ': more than two referral levels, which regulators name' : team === 2 ? ', and two levels is the edge regulators draw' : ''}`,
+      source: sources.pyramid,
+    };
+  }
   const level: Level = levels === 2 ? 'amber' : 'green';
   const reason =
     levels === 0
@@ -70,11 +85,26 @@ function referralDepth(config: Config): Finding {
   return { rule: 'referral depth', level, reason, source: sources.pyramid };
 }
 
-function teamPay(): Finding {
+function teamPay(config: Config): Finding {
+  const team = config.teamRewards;
+  if (!team.enabled) {
+    return {
+      rule: 'team-based pay',
+      level: 'green',
+      reason: 'no pay by the results of a team (level differential, peer rewards and dividends are off)',
+      source: sources.pyramid,
+    };
+  }
+  const peer =
+    team.peerShare > 0n ? ` and peer rewards (平级, ${formatPpm(team.peerShare)} of a differential)` : '';
+  const shown = `team rewards are on: the level differential (级差)${peer} pay uplines up to ${team.depthMax} level${team.depthMax === 1 ? '' : 's'} above the buyer on their downline's orders`;
   return {
     rule: 'team-based pay',
-    level: 'green',
-    reason: 'no pay by the results of a team (level differential, peer rewards and dividends are off)',
+    level: team.depthMax > 2 ? 'red' : 'amber',
+    reason:
+      team.depthMax > 2
+        ? `${shown}: pay by the results of a team more than two levels deep (teamRewards.depthMax ${team.depthMax} > 2); with the buyer, that is more than the three levels at which criminal cases start`
+        : `${shown}: this is pay by the results of a team; keep teamRewards.depthMax at 2 or less and levels earned by the member's own consumption`,
     source: sources.pyramid,
   };
 }
@@ -127,7 +157,7 @@ export function complianceReport(
   return [
     staticReturn(config),
     referralDepth(config),
-    teamPay(),
+    teamPay(config),
     agents(config),
     {
       rule: 'entry fees',

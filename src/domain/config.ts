@@ -1,4 +1,27 @@
 // The configuration of SPEC.md, parsed and validated up front: a bad key is an error that names it.
+import { type Campaign, type CampaignInput, formatCampaignConfig, parseCampaigns } from './campaigns.ts';
+import { ConfigError } from './config-error.ts';
+import {
+  type DividendConfig,
+  type DividendConfigInput,
+  formatDividendConfig,
+  parseDividendConfig,
+} from './dividends.ts';
+import {
+  formatLegacyConfig,
+  type LegacyConfig,
+  type LegacyConfigInput,
+  parseLegacyConfig,
+} from './legacy.ts';
+import {
+  formatTeamConfig,
+  type Level,
+  type LevelInput,
+  parseLevels,
+  parseTeamRewards,
+  type TeamRewards,
+  type TeamRewardsInput,
+} from './team.ts';
 import {
   CENTS_DECIMALS,
   type Cents,
@@ -43,6 +66,14 @@ export interface Config {
     readonly merchantRecruiter: Ppm;
     readonly agents: Readonly<Record<AgentLevel, Ppm>>;
   };
+  /** Member levels and team rewards (docs/rules.md); none and off by default. */
+  readonly levels: readonly Level[];
+  readonly teamRewards: TeamRewards;
+  /** Clearance campaigns (docs/rules.md); none by default. */
+  readonly campaigns: readonly Campaign[];
+  /** Shareholder dividends and legacy conversion (docs/rules.md); off by default. */
+  readonly dividends: DividendConfig;
+  readonly legacy: LegacyConfig;
 }
 
 /** The plain (JSON) form: decimals as strings, as in SPEC.md. */
@@ -67,17 +98,14 @@ export interface ConfigInput {
     merchantRecruiter?: string;
     agents?: Partial<Record<AgentLevel, string>>;
   };
+  levels?: LevelInput[];
+  teamRewards?: TeamRewardsInput;
+  campaigns?: CampaignInput[];
+  dividends?: DividendConfigInput;
+  legacy?: LegacyConfigInput;
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly key: string,
-    reason: string,
-  ) {
-    super(`config.${key}: ${reason}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 export const defaultConfigInput = {
   initialPrice: '1.00',
@@ -124,6 +152,13 @@ const shape: Shape = {
     merchantRecruiter: 'leaf',
     agents: { district: 'leaf', city: 'leaf', province: 'leaf' },
   },
+  // Checked key by key by their own parsers (team.ts, campaigns.ts).
+  levels: 'leaf',
+  teamRewards: 'leaf',
+  campaigns: 'leaf',
+  // Checked by dividends.ts and legacy.ts.
+  dividends: 'leaf',
+  legacy: 'leaf',
 };
 
 function rejectUnknownKeys(input: unknown, expected: Shape, path: string): void {
@@ -221,6 +256,11 @@ export function parseConfig(raw: unknown = {}): Config {
         province: rateAt(input, 'rewards.agents.province'),
       },
     },
+    levels: parseLevels(input.levels),
+    teamRewards: parseTeamRewards(input.teamRewards),
+    campaigns: parseCampaigns(input.campaigns, rateAt(input, 'mintRatio')),
+    dividends: parseDividendConfig(input.dividends),
+    legacy: parseLegacyConfig(input.legacy),
   };
   // Beyond 1 the platform's share of a commission would be negative: cash would appear from nowhere.
   if (config.poolShare + config.distributionShare > PPM_ONE) {
@@ -257,6 +297,10 @@ export function formatConfig(config: Config): ConfigInput {
         province: formatPpm(config.rewards.agents.province),
       },
     },
+    ...formatTeamConfig(config.levels, config.teamRewards),
+    ...formatCampaignConfig(config.campaigns),
+    ...formatDividendConfig(config.dividends),
+    ...formatLegacyConfig(config.legacy),
   };
 }
 

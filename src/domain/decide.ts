@@ -1,4 +1,5 @@
 // decide(state, command) → event | rejection. Pure: it reads the state and changes nothing.
+import { campaignFor } from './campaigns.ts';
 import {
   type AgentLevel,
   agentLevels,
@@ -9,6 +10,15 @@ import {
   regionAt,
   regionPattern,
 } from './config.ts';
+import { checkSetShareholder, decideSettleDividends, dividendOf } from './dividends.ts';
+import {
+  checkCoins,
+  checkSellable,
+  decideGrantCoins,
+  decideReleaseLocked,
+  lockedExitPart,
+  lockedOf,
+} from './legacy.ts';
 import type {
   AppointAgent,
   BindReferrer,
@@ -45,6 +55,7 @@ import {
   type State,
   type WithdrawalStatus,
 } from './state.ts';
+import { checkSetMemberLevel, payTeamRewards, type RewardBudget } from './team.ts';
 import {
   AMOUNT_MAX,
   applyRate,
@@ -95,6 +106,11 @@ export function decide(state: State, command: Command): Decision {
     case 'refund':
     case 'requestWithdrawal':
     case 'reviewWithdrawal':
+    case 'setMemberLevel':
+    case 'setShareholder':
+    case 'settleDividends':
+    case 'grantCoins':
+    case 'releaseLocked':
       return decideIdentified(state, command);
     default: {
       const unreachable: never = command;
@@ -127,6 +143,24 @@ function decideIdentified(state: State, command: IdentifiedCommand): Decision {
       return decideRequestWithdrawal(state, command);
     case 'reviewWithdrawal':
       return decideReviewWithdrawal(state, command);
+    case 'setMemberLevel': {
+      const refused = checkSetMemberLevel(state, command);
+      return refused === null
+        ? accept({ type: 'MemberLevelSet', command })
+        : { kind: 'rejected', rejection: refused };
+    }
+    case 'setShareholder': {
+      const refused = checkSetShareholder(state, command);
+      return refused === null
+        ? accept({ type: 'ShareholderSet', command })
+        : { kind: 'rejected', rejection: refused };
+    }
+    case 'settleDividends':
+      return eventOrRejection(decideSettleDividends(state, command));
+    case 'grantCoins':
+      return eventOrRejection(decideGrantCoins(state, command));
+    case 'releaseLocked':
+      return eventOrRejection(decideReleaseLocked(state, command));
     default: {
       const unreachable: never = command;
       return unreachable;
@@ -154,8 +188,26 @@ function decideConfigure(state: State, command: Configure): Decision {
  * Points are checked where they are minted. Past these limits a command is refused, never half applied.
  */
 // Pending paid orders count too: their cash arrives when they settle, and a settlement cannot be refused.
-const receivable = (state: State, amount: Cents): boolean =>
-  state.received + state.pendingAmount + amount <= AMOUNT_MAX;
+// Coins redeemed count too: an order's consumption, payable and commission are of its whole
+// amount, coins included, while only its cash part is received.
+const receivable = (state: State, amount: Cents): boolean => {
+  const redeemed = state.legacy.redeemed;
+  const base = state.received + state.pendingAmount + amount;
+  return (redeemed === 0n ? base : base + redeemed) <= AMOUNT_MAX;
+};
+
+const eventOrRejection = (outcome: Event | Rejection): Decision =>
+  'code' in outcome ? { kind: 'rejected', rejection: outcome } : { kind: 'event', event: outcome };
+
+/** The settlement event with the dividend and locked parts, when there are any (rare: no spread otherwise). */
+function withProgramParts<T extends OrderSettled | PaidOrderSettled>(
+  event: T,
+  dividend: Cents,
+  locked: Micros,
+): T {
+  if (dividend === 0n && locked === 0n) return event;
+  return { ...event, ...(dividend === 0n ? {} : { dividend }), ...(locked === 0n ? {} : { locked }) };
+}
 
 /** A time inside a command: whole milliseconds since the epoch. */
 const isTime = (value: number): boolean => Number.isSafeInteger(value) && value >= 0;
@@ -225,13 +277,24 @@ function checkOrder(
   if (merchant === undefined) return reject('unknown_merchant', `${command.merchant} is not a merchant`);
   if (command.amount <= 0n) return reject('invalid_amount', 'an order amount must be above zero');
   if (!receivable(state, command.amount)) return tooLarge();
+  if (command.coins !== undefined) {
+    const refused = checkCoins(state, buyer, command.coins, command.amount);
+    if (refused !== null) return { kind: 'rejected', rejection: refused };
+  }
   return { buyer, merchant };
 }
 
 function decideOrder(state: State, command: Order): Decision {
   const checked = checkOrder(state, command);
   if ('kind' in checked) return checked;
-  const settlement = settlementOf(state, command.amount, checked.buyer, checked.merchant);
+  // An immediate order carries no time: no clearance campaign applies to it (docs/rules.md).
+  const settlement = settlementOf(
+    state,
+    command.amount,
+    checked.buyer,
+    checked.merchant,
+    state.config.mintRatio,
+  );
   if (state.supply + settlement.minted > AMOUNT_MAX) return tooLarge();
   const recipients = settlement.recipients;
   // Fields written out, not spread: this is the hot path of every settlement.
@@ -244,9 +307,11 @@ function decideOrder(state: State, command: Order): Decision {
     rewards: settlement.rewards,
     minted: settlement.minted,
   };
+  const dividend = dividendOf(state, settlement.commission, settlement.inflow, settlement.rewards);
+  const locked = lockedOf(settlement.minted, command.coins, command.amount);
   return {
     kind: 'event',
-    event,
+    event: withProgramParts(event, dividend, locked),
     resolved: { member: checked.buyer, merchant: checked.merchant, recipients },
   };
 }
@@ -260,8 +325,14 @@ interface Settlement {
   readonly recipients: readonly MemberIndex[];
 }
 
-/** Steps 1–6 of SPEC.md "Settling an order". */
-function settlementOf(state: State, amount: Cents, buyer: MemberIndex, merchant: Merchant): Settlement {
+/** Steps 1–6 of SPEC.md "Settling an order" (the team rewards of docs/rules.md after step 4). */
+function settlementOf(
+  state: State,
+  amount: Cents,
+  buyer: MemberIndex,
+  merchant: Merchant,
+  mintRatio: Ppm,
+): Settlement {
   const { config, members } = state;
   const bound = bindingFor(state, buyer, merchant);
   const referrer = bound !== NOBODY ? bound : (members.referrer[buyer] as MemberIndex);
@@ -273,7 +344,8 @@ function settlementOf(state: State, amount: Cents, buyer: MemberIndex, merchant:
   budget.pay('indirect', indirect, config.rewards.indirect);
   budget.pay('merchantRecruiter', merchant.recruiter, config.rewards.merchantRecruiter);
   if (merchant.region !== null) payAgents(state, budget, merchant.region);
-  let value = applyRate(inflow, config.mintRatio);
+  if (config.teamRewards.enabled) payTeamRewards(state, budget, referrer, amount);
+  let value = applyRate(inflow, mintRatio);
   const mintCap = config.maxMintValuePerOrder;
   if (mintCap !== null) value = minCents(value, mintCap);
   return {
@@ -291,6 +363,10 @@ function decidePay(state: State, command: Pay): Decision {
   const checked = checkOrder(state, command);
   if ('kind' in checked) return checked;
   if (!isTime(command.paidAtMs)) return badTime('paidAtMs');
+  const productLine = command.productLine;
+  if (productLine !== undefined && (typeof productLine !== 'string' || productLine === '')) {
+    return reject('malformed', 'productLine must be a non-empty string when given');
+  }
   return accept({ type: 'OrderPaid', command });
 }
 
@@ -331,9 +407,13 @@ function decideSettle(state: State, command: Settle): Decision {
   const paid = pending.command;
   const buyer = state.members.indexOf(paid.member);
   const merchant = state.merchants.get(paid.merchant) as Merchant;
-  const settlement = settlementOf(state, paid.amount, buyer, merchant);
+  const campaigns = state.config.campaigns;
+  const campaign =
+    campaigns.length === 0 ? null : campaignFor(campaigns, paid.merchant, paid.productLine, paid.paidAtMs);
+  const mintRatio = campaign === null ? state.config.mintRatio : campaign.mintRatio;
+  const settlement = settlementOf(state, paid.amount, buyer, merchant, mintRatio);
   if (state.supply + settlement.minted > AMOUNT_MAX) return tooLarge();
-  const event: PaidOrderSettled = {
+  const settled: PaidOrderSettled = {
     type: 'PaidOrderSettled',
     command,
     bound: settlement.bound,
@@ -342,7 +422,15 @@ function decideSettle(state: State, command: Settle): Decision {
     rewards: settlement.rewards,
     minted: settlement.minted,
   };
-  return { kind: 'event', event, resolved: { member: buyer, merchant, recipients: settlement.recipients } };
+  // The campaign field only when one applied (no spread, no allocation otherwise).
+  const event = campaign === null ? settled : { ...settled, campaign: campaign.id };
+  const dividend = dividendOf(state, settlement.commission, settlement.inflow, settlement.rewards);
+  const locked = lockedOf(settlement.minted, paid.coins, paid.amount);
+  return {
+    kind: 'event',
+    event: withProgramParts(event, dividend, locked),
+    resolved: { member: buyer, merchant, recipients: settlement.recipients },
+  };
 }
 
 function decideRequestWithdrawal(state: State, command: RequestWithdrawal): Decision {
@@ -422,7 +510,7 @@ function bindingFor(state: State, buyer: MemberIndex, merchant: Merchant): Membe
 }
 
 /** The distribution budget of one order: each reward is cut to what is left of it. */
-class Budget {
+class Budget implements RewardBudget {
   readonly paid: Reward[] = [];
   readonly recipients: MemberIndex[] = [];
   constructor(
@@ -431,13 +519,20 @@ class Budget {
     private readonly amount: Cents,
   ) {}
 
+  /** Pays `rate` of the order amount. */
   pay(kind: RewardKind, recipient: MemberIndex, rate: Ppm): void {
     if (recipient === NOBODY) return;
-    const amount = minCents(applyRate(this.amount, rate), this.left);
-    if (amount === 0n) return;
+    this.payAmount(kind, recipient, applyRate(this.amount, rate));
+  }
+
+  payAmount(kind: RewardKind, recipient: MemberIndex, owed: Cents): Cents {
+    if (recipient === NOBODY) return ZERO_CENTS;
+    const amount = minCents(owed, this.left);
+    if (amount === 0n) return ZERO_CENTS;
     this.left = cents(this.left - amount);
     this.paid.push({ kind, member: this.state.members.id(recipient), amount });
     this.recipients.push(recipient);
+    return amount;
   }
 }
 
@@ -479,6 +574,8 @@ function decideSell(state: State, command: Sell): Decision {
       `${command.member} holds ${formatMicros(holdings)} points, fewer than ${formatMicros(points)}`,
     );
   }
+  const locked = checkSellable(state, seller, points, holdings);
+  if (locked !== null) return { kind: 'rejected', rejection: locked };
   const minimum = state.config.minConsumptionToSell;
   const consumption = cents(state.members.get(seller, Slot.Consumption));
   if (consumption < minimum) {
@@ -515,7 +612,16 @@ export function decideForcedExit(state: State): MemberForcedOut | null {
   if (points > 0n && !isDue(state, member, points)) return null;
   const { gross, payout } =
     points > 0n ? saleValue(state, points) : { gross: ZERO_CENTS, payout: ZERO_CENTS };
-  return { type: 'MemberForcedOut', member: state.members.id(member), points, gross, payout };
+  const exit: MemberForcedOut = {
+    type: 'MemberForcedOut',
+    member: state.members.id(member),
+    points,
+    gross,
+    payout,
+  };
+  // Locked points are sold too; the locked part of the payout stays locked (docs/rules.md).
+  const lockedPart = points > 0n ? lockedExitPart(state, member, points, payout) : null;
+  return lockedPart === null ? exit : { ...exit, ...lockedPart };
 }
 
 /** `R + H × P / S ≥ cap × C`, cross-multiplied: `N × S ≤ P × H × 10^6`. */

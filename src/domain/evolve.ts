@@ -1,7 +1,10 @@
 // evolve(state, event): applies a decided event. It changes the state in place (the state belongs to
 // one writer, and copying a million members per event is not an option) and asserts the invariants
 // an event can break, so a corrupt log crashes on replay instead of producing wrong balances.
+import { recordCampaignOrder } from './campaigns.ts';
 import { type Config, parseConfig } from './config.ts';
+import { applyDividendsSettled, applyShareholderSet } from './dividends.ts';
+import { applyCoinsGranted, applyLockedReleased, settleCoins, settleLockedAtExit } from './legacy.ts';
 import type {
   Event,
   MemberForcedOut,
@@ -16,6 +19,7 @@ import type {
   WithdrawalReviewed,
 } from './messages.ts';
 import { type MemberIndex, NOBODY, type Resolved, Slot, type State } from './state.ts';
+import { setMemberLevel } from './team.ts';
 import { assert, type Cents, cents, type Micros, micros } from './units.ts';
 
 /** `resolved`, when given, must be what `decide` looked up for this very event. */
@@ -55,16 +59,24 @@ export function evolve(state: State, event: Event, resolved?: Resolved): void {
       state.members.referrer[member] = memberOf(state, event.command.referrer);
       break;
     }
-    case 'OrderPaid':
+    case 'OrderPaid': {
       state.addPendingOrder(event.command);
       state.pendingAmount = cents(state.pendingAmount + event.command.amount);
+      // The coin part is paid with the order: it leaves the balance now and returns on a refund.
+      const coins = event.command.coins;
+      if (coins !== undefined && coins > 0n)
+        state.legacy.addCoins(memberOf(state, event.command.member), -coins);
       break;
+    }
     case 'OrderRefunded': {
       const pending = state.pendingOrders.get(event.command.order);
       assert(pending !== undefined, `refund of ${event.command.order}, which is not pending`);
       state.pendingOrders.delete(event.command.order);
       state.refundedOrders.add(event.command.order);
       state.pendingAmount = cents(state.pendingAmount - pending.command.amount);
+      const coins = pending.command.coins;
+      if (coins !== undefined && coins > 0n)
+        state.legacy.addCoins(memberOf(state, pending.command.member), coins);
       break;
     }
     case 'PaidOrderSettled': {
@@ -73,6 +85,9 @@ export function evolve(state: State, event: Event, resolved?: Resolved): void {
       state.pendingOrders.delete(event.command.order);
       state.pendingAmount = cents(state.pendingAmount - pending.command.amount);
       applySettlement(state, pending.command, event, resolved);
+      if (event.campaign !== undefined) {
+        recordCampaignOrder(state, event.campaign, pending.command.amount, event.inflow, event.minted);
+      }
       break;
     }
     case 'WithdrawalRequested':
@@ -80,6 +95,21 @@ export function evolve(state: State, event: Event, resolved?: Resolved): void {
       break;
     case 'WithdrawalReviewed':
       reviewWithdrawal(state, event);
+      break;
+    case 'MemberLevelSet':
+      setMemberLevel(state, event.command);
+      break;
+    case 'ShareholderSet':
+      applyShareholderSet(state, event.command);
+      break;
+    case 'DividendsSettled':
+      applyDividendsSettled(state, event);
+      break;
+    case 'CoinsGranted':
+      applyCoinsGranted(state, event);
+      break;
+    case 'LockedReleased':
+      applyLockedReleased(state, event);
       break;
     case 'MemberForcedOut':
       forceOut(state, event, resolved?.member ?? memberOf(state, event.member));
@@ -130,7 +160,9 @@ function applySettlement(
     assert(members.referrer[buyer] === NOBODY, 'only an unbound buyer is bound');
     members.referrer[buyer] = memberOf(state, event.bound);
   }
-  state.received = cents(state.received + order.amount);
+  // Only the cash part is received; the coin part is funded by the platform (docs/rules.md).
+  const coins = order.coins;
+  state.received = cents(state.received + (coins === undefined ? order.amount : order.amount - coins));
   state.addPayable(merchant, cents(order.amount - commission));
   let rewardsPaid = 0n;
   const recipients = resolved?.recipients;
@@ -143,7 +175,21 @@ function applySettlement(
   }
   const platformShare = commission - inflow - rewardsPaid;
   assert(inflow >= 0n && platformShare >= 0n, 'pool inflow and rewards within the commission');
-  state.platform = cents(state.platform + platformShare);
+  let platformNet = platformShare;
+  const dividend = event.dividend;
+  if (dividend !== undefined) {
+    assert(dividend >= 0n && dividend <= platformShare, 'the dividend part within what the platform keeps');
+    state.dividends.addToPool(dividend);
+    platformNet -= dividend;
+  }
+  if (coins !== undefined && coins > 0n) {
+    assert((event.locked ?? 0n) <= minted, 'locked points within the points minted');
+    // An immediate order pays its coins now; a paid order paid them when it was accepted.
+    if (event.type === 'OrderSettled') state.legacy.addCoins(buyer, -coins);
+    settleCoins(state, buyer, coins, event.locked);
+    platformNet -= coins;
+  }
+  state.platform = cents(state.platform + platformNet);
   state.pool = cents(state.pool + inflow);
   state.supply = micros(state.supply + minted);
   members.add64(buyer, Slot.Points, minted);
@@ -197,6 +243,11 @@ function reviewWithdrawal(state: State, event: WithdrawalReviewed): void {
 }
 
 function sellPoints(state: State, event: PointsSold, seller: MemberIndex): void {
+  const locked = state.legacy.lockedPoints(seller);
+  assert(
+    locked === 0n || event.command.points <= state.members.points(seller) - locked,
+    'a sale of free points',
+  );
   removePoints(state, seller, event.command.points, event.payout);
   state.members.add64(seller, Slot.CycleRealised, event.gross);
   state.exitQueue.refresh(seller);
@@ -207,6 +258,7 @@ function forceOut(state: State, event: MemberForcedOut, member: MemberIndex): vo
   assert(members.cycleOpen[member] === 1, `forced exit of ${event.member} without an open cycle`);
   assert(event.points === members.points(member), 'a forced exit sells all holdings');
   if (event.points > 0n) removePoints(state, member, event.points, event.payout);
+  if (event.locked !== undefined) settleLockedAtExit(state, member, event);
   members.cycleOpen[member] = 0;
   members.set(member, Slot.CycleConsumption, 0n);
   members.set(member, Slot.CycleRealised, 0n);

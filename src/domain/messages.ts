@@ -28,6 +28,8 @@ export interface Order {
   readonly member: string;
   readonly merchant: string;
   readonly amount: Cents;
+  /** The part paid in consumption coins (docs/rules.md "Legacy conversion"); absent: none. */
+  readonly coins?: Cents;
 }
 export interface Sell {
   readonly type: 'sell';
@@ -51,6 +53,10 @@ export interface Pay {
   readonly merchant: string;
   readonly amount: Cents;
   readonly paidAtMs: number;
+  /** The product line sold, when the shop names one: a clearance campaign may cover only it. */
+  readonly productLine?: string;
+  /** The part paid in consumption coins (docs/rules.md "Legacy conversion"); absent: none. */
+  readonly coins?: Cents;
 }
 /** Voids a paid order before it settles. */
 export interface Refund {
@@ -91,6 +97,15 @@ export interface BindReferrer {
   readonly referrer: string;
 }
 
+/** Sets a member's level by hand (overriding the one earned by consumption), or clears it (null). */
+export interface SetMemberLevel {
+  readonly type: 'setMemberLevel';
+  readonly id: string;
+  readonly member: string;
+  readonly level: string | null;
+  readonly actor?: string;
+}
+
 /** Replaces the configuration from the next command on (SPEC.md keys, decimals as strings). */
 export interface Configure {
   readonly type: 'configure';
@@ -98,14 +113,68 @@ export interface Configure {
   readonly actor?: string;
 }
 
+/** Sets a shareholder's weight (docs/rules.md "Shareholder dividends"); 0 removes the shareholder. */
+export interface SetShareholder {
+  readonly type: 'setShareholder';
+  readonly id: string;
+  readonly member: string;
+  /** A whole number, 0 to shareholderWeightMax. */
+  readonly weight: bigint;
+  readonly actor?: string;
+}
+/** Pays the dividend pool out to the shareholders, once per day. */
+export interface SettleDividends {
+  readonly type: 'settleDividends';
+  readonly id: string;
+  /** YYYY-MM-DD; each day after the last one settled. */
+  readonly day: string;
+  readonly actor: string;
+}
+/** Grants consumption coins (消费币) for an old liability (docs/rules.md "Legacy conversion"). */
+export interface GrantCoins {
+  readonly type: 'grantCoins';
+  readonly id: string;
+  readonly member: string;
+  readonly coins: Cents;
+  readonly reason: string;
+  readonly actor: string;
+}
+/** Releases the batches of locked points and locked cash due by `day` (sent daily by the scheduler). */
+export interface ReleaseLocked {
+  readonly type: 'releaseLocked';
+  readonly id: string;
+  /** YYYY-MM-DD; each day after the last release day. */
+  readonly day: string;
+  readonly actor?: string;
+}
+
 export type SetupCommand = Configure | RegisterMember | RegisterMerchant | AppointAgent | BindReferrer;
 /** Commands that carry a client-chosen id and obey SPEC.md's idempotency rules. */
-export type IdentifiedCommand = Order | Sell | Inject | Pay | Refund | RequestWithdrawal | ReviewWithdrawal;
+export type IdentifiedCommand =
+  | Order
+  | Sell
+  | Inject
+  | Pay
+  | Refund
+  | RequestWithdrawal
+  | ReviewWithdrawal
+  | SetMemberLevel
+  | SetShareholder
+  | SettleDividends
+  | GrantCoins
+  | ReleaseLocked;
 /** The events of a SPEC.md scenario file. */
 export type ScenarioCommand = Order | Sell | Inject;
 export type Command = SetupCommand | IdentifiedCommand | Settle;
 
-export type RewardKind = 'direct' | 'indirect' | 'merchantRecruiter' | AgentLevel;
+/** `levelDifferential` and `levelPeer` are the team rewards (级差, 平级) of docs/rules.md. */
+export type RewardKind =
+  | 'direct'
+  | 'indirect'
+  | 'merchantRecruiter'
+  | AgentLevel
+  | 'levelDifferential'
+  | 'levelPeer';
 export interface Reward {
   readonly kind: RewardKind;
   readonly member: string;
@@ -139,6 +208,10 @@ export interface OrderSettled {
   readonly inflow: Cents;
   readonly rewards: readonly Reward[];
   readonly minted: Micros;
+  /** Of the platform's kept amount, to the dividend pool; absent when none. */
+  readonly dividend?: Cents;
+  /** Of `minted`, the points locked for the coin part; absent when none. */
+  readonly locked?: Micros;
 }
 export interface PointsSold {
   readonly type: 'PointsSold';
@@ -171,6 +244,11 @@ export interface PaidOrderSettled {
   readonly inflow: Cents;
   readonly rewards: readonly Reward[];
   readonly minted: Micros;
+  /** As in OrderSettled. */
+  readonly dividend?: Cents;
+  readonly locked?: Micros;
+  /** The clearance campaign whose mint ratio the order used; absent when none. */
+  readonly campaign?: string;
 }
 export interface WithdrawalRequested {
   readonly type: 'WithdrawalRequested';
@@ -182,12 +260,46 @@ export interface WithdrawalReviewed {
   readonly type: 'WithdrawalReviewed';
   readonly command: ReviewWithdrawal;
 }
+export interface MemberLevelSet {
+  readonly type: 'MemberLevelSet';
+  readonly command: SetMemberLevel;
+}
 export interface MemberForcedOut {
   readonly type: 'MemberForcedOut';
   readonly member: string;
   readonly points: Micros;
   readonly gross: Cents;
   readonly payout: Cents;
+  /** Of `points`, those locked; of `payout`, the part that stays locked as cash. Absent when none. */
+  readonly locked?: Micros;
+  readonly lockedPayout?: Cents;
+}
+export interface ShareholderSet {
+  readonly type: 'ShareholderSet';
+  readonly command: SetShareholder;
+}
+export interface DividendPayment {
+  readonly member: string;
+  readonly amount: Cents;
+}
+export interface DividendsSettled {
+  readonly type: 'DividendsSettled';
+  readonly command: SettleDividends;
+  /** The dividend pool before the payments. */
+  readonly pool: Cents;
+  /** In member id order; shareholders whose share floors to 0 are left out. */
+  readonly payments: readonly DividendPayment[];
+}
+export interface CoinsGranted {
+  readonly type: 'CoinsGranted';
+  readonly command: GrantCoins;
+}
+export interface LockedReleased {
+  readonly type: 'LockedReleased';
+  readonly command: ReleaseLocked;
+  /** Σ locked points freed and Σ locked cash paid to wallets. */
+  readonly points: Micros;
+  readonly cash: Cents;
 }
 
 export type Event =
@@ -204,6 +316,11 @@ export type Event =
   | OrderSettled
   | PointsSold
   | PoolInjected
+  | MemberLevelSet
+  | ShareholderSet
+  | DividendsSettled
+  | CoinsGranted
+  | LockedReleased
   | MemberForcedOut;
 
 export type RejectionCode =
@@ -233,7 +350,15 @@ export type RejectionCode =
   | 'below_minimum'
   | 'insufficient_wallet'
   | 'unknown_withdrawal'
-  | 'withdrawal_state';
+  | 'withdrawal_state'
+  | 'unknown_level'
+  | 'invalid_weight'
+  | 'too_many_shareholders'
+  | 'day_settled'
+  | 'legacy_off'
+  | 'insufficient_coins'
+  | 'points_locked'
+  | 'day_released';
 
 export interface Rejection {
   readonly code: RejectionCode;
@@ -246,10 +371,24 @@ export const rejection = (code: RejectionCode, message: string): Rejection => ({
 export function sameContent(seen: IdentifiedCommand, command: IdentifiedCommand): boolean {
   if (seen.type !== command.type) return false;
   switch (seen.type) {
-    case 'order':
+    case 'order': {
+      const other = command as Order;
+      return (
+        other.member === seen.member &&
+        other.merchant === seen.merchant &&
+        other.amount === seen.amount &&
+        (other.coins ?? 0n) === (seen.coins ?? 0n)
+      );
+    }
     case 'pay': {
-      const other = command as Order | Pay;
-      return other.member === seen.member && other.merchant === seen.merchant && other.amount === seen.amount;
+      const other = command as Pay;
+      return (
+        other.member === seen.member &&
+        other.merchant === seen.merchant &&
+        other.amount === seen.amount &&
+        other.productLine === seen.productLine &&
+        (other.coins ?? 0n) === (seen.coins ?? 0n)
+      );
     }
     case 'sell': {
       const other = command as Sell;
@@ -267,6 +406,22 @@ export function sameContent(seen: IdentifiedCommand, command: IdentifiedCommand)
       const other = command as ReviewWithdrawal;
       return other.withdrawal === seen.withdrawal && other.decision === seen.decision;
     }
+    case 'setMemberLevel': {
+      const other = command as SetMemberLevel;
+      return other.member === seen.member && other.level === seen.level;
+    }
+    case 'setShareholder': {
+      const other = command as SetShareholder;
+      return other.member === seen.member && other.weight === seen.weight;
+    }
+    case 'settleDividends':
+      return (command as SettleDividends).day === seen.day;
+    case 'grantCoins': {
+      const other = command as GrantCoins;
+      return other.member === seen.member && other.coins === seen.coins;
+    }
+    case 'releaseLocked':
+      return (command as ReleaseLocked).day === seen.day;
     default: {
       const unreachable: never = seen;
       return unreachable;

@@ -1,6 +1,9 @@
 // A state as plain data and back: what a snapshot stores. Pure (no I/O); store/snapshot-codec.ts
 // turns it into bytes. The exit queue is not stored: it is derived, and rebuilt on load.
+import type { CampaignTotals } from './campaigns.ts';
 import { type ConfigInput, formatConfig, parseConfig } from './config.ts';
+import { type DividendSnapshot, dividendSnapshotOf, loadDividends } from './dividends.ts';
+import { type LegacySnapshot, legacySnapshotOf, loadLegacy } from './legacy.ts';
 import type { MemberColumns } from './members.ts';
 import type { IdentifiedCommand } from './messages.ts';
 import { type MemberIndex, State, type Withdrawal } from './state.ts';
@@ -41,6 +44,16 @@ export interface StateSnapshot {
   readonly pendingOrders: readonly string[];
   readonly refundedOrders: readonly string[];
   readonly withdrawals: readonly Withdrawal[];
+  /**
+   * Admin-set member levels (member → level name) and the clearance campaigns' totals, in insertion
+   * order. Each is written only when not empty, so a state without them snapshots byte for byte as
+   * it did before they existed.
+   */
+  readonly levelOverrides?: readonly (readonly [MemberIndex, string])[];
+  readonly campaignTotals?: readonly CampaignTotals[];
+  /** Shareholder dividends and legacy conversion, amounts as integer strings; absent while unused. */
+  readonly dividends?: DividendSnapshot;
+  readonly legacy?: LegacySnapshot;
 }
 
 export function snapshotOf(state: State): StateSnapshot {
@@ -71,6 +84,11 @@ export function snapshotOf(state: State): StateSnapshot {
     pendingOrders: state.pendingInOrder().map((pending) => pending.command.id),
     refundedOrders: [...state.refundedOrders],
     withdrawals: [...state.withdrawals.values()].map((withdrawal) => ({ ...withdrawal })),
+    ...(state.levelOverrides.size === 0 ? {} : { levelOverrides: [...state.levelOverrides.entries()] }),
+    ...(state.campaignTotals.size === 0
+      ? {}
+      : { campaignTotals: [...state.campaignTotals.values()].map((totals) => ({ ...totals })) }),
+    ...programSnapshots(state),
   };
 }
 
@@ -102,6 +120,17 @@ export function stateFromSnapshot(snapshot: StateSnapshot): State {
   }
   for (const id of snapshot.refundedOrders) state.refundedOrders.add(id);
   for (const withdrawal of snapshot.withdrawals) state.withdrawals.set(withdrawal.id, { ...withdrawal });
+  for (const [member, level] of snapshot.levelOverrides ?? []) state.levelOverrides.set(member, level);
+  for (const totals of snapshot.campaignTotals ?? [])
+    state.campaignTotals.set(totals.campaign, { ...totals });
+  loadDividends(state.dividends, snapshot.dividends);
+  loadLegacy(state.legacy, snapshot.legacy);
   state.rebuildExitQueue();
   return state;
+}
+
+function programSnapshots(state: State): { dividends?: DividendSnapshot; legacy?: LegacySnapshot } {
+  const dividends = dividendSnapshotOf(state.dividends);
+  const legacy = legacySnapshotOf(state.legacy);
+  return { ...(dividends === undefined ? {} : { dividends }), ...(legacy === undefined ? {} : { legacy }) };
 }

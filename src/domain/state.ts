@@ -1,6 +1,9 @@
 // The state the rules decide against. It is owned by one writer and changed only by `evolve`.
+import type { CampaignTotals } from './campaigns.ts';
 import { type AgentLevel, agentLevels, type Config, regionAt } from './config.ts';
+import { DividendBook } from './dividends.ts';
 import { ExitQueue } from './exit-queue.ts';
+import { LegacyBook } from './legacy.ts';
 import { checkedInt64, type MemberIndex, MemberTable, NOBODY } from './members.ts';
 import type { IdentifiedCommand, Pay } from './messages.ts';
 import { StringIndex } from './string-index.ts';
@@ -87,6 +90,14 @@ export class State {
   /** Refunded order ids (a refund is final; a second one is refused with a reason). */
   readonly refundedOrders = new Set<string>();
   readonly withdrawals = new Map<string, Withdrawal>();
+  /** Levels set by an admin (setMemberLevel), by level name; they override the earned level. */
+  readonly levelOverrides = new Map<MemberIndex, string>();
+  /** What each clearance campaign has settled, by campaign id, in order of its first order. */
+  readonly campaignTotals = new Map<string, CampaignTotals>();
+  /** Shareholder dividends: the dividend pool, the weights, what was paid (dividends.ts). */
+  readonly dividends = new DividendBook();
+  /** Consumption coins, locked points and locked cash with their release lots (legacy.ts). */
+  readonly legacy = new LegacyBook();
   readonly exitQueue = new ExitQueue(this.members, () => this.config.capMultiple);
 
   constructor(public config: Config) {}

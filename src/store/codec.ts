@@ -39,16 +39,20 @@ function canonicalJson(value: unknown): string {
 const actorText = (actor: string | undefined): string =>
   actor === undefined ? '' : `,"actor":${text(actor)}`;
 
+/** `,"KEY":"…"` for an optional integer field (coins, dividend, locked parts), else nothing. */
+const optionalIntegerText = (key: string, value: bigint | undefined): string =>
+  value === undefined ? '' : `,"${key}":"${value}"`;
+
 function encodeCommand(command: IdentifiedCommand | Settle): string {
   switch (command.type) {
     case 'order':
-      return `{"type":"order","id":${text(command.id)},"member":${text(command.member)},"merchant":${text(command.merchant)},"amount":${integerText(command.amount)}}`;
+      return `{"type":"order","id":${text(command.id)},"member":${text(command.member)},"merchant":${text(command.merchant)},"amount":${integerText(command.amount)}${optionalIntegerText('coins', command.coins)}}`;
     case 'sell':
       return `{"type":"sell","id":${text(command.id)},"member":${text(command.member)},"points":${integerText(command.points)}}`;
     case 'inject':
       return `{"type":"inject","id":${text(command.id)},"amount":${integerText(command.amount)}${actorText(command.actor)}}`;
     case 'pay':
-      return `{"type":"pay","id":${text(command.id)},"member":${text(command.member)},"merchant":${text(command.merchant)},"amount":${integerText(command.amount)},"paidAtMs":${command.paidAtMs}}`;
+      return `{"type":"pay","id":${text(command.id)},"member":${text(command.member)},"merchant":${text(command.merchant)},"amount":${integerText(command.amount)},"paidAtMs":${command.paidAtMs}${command.productLine === undefined ? '' : `,"productLine":${text(command.productLine)}`}${optionalIntegerText('coins', command.coins)}}`;
     case 'refund':
       return `{"type":"refund","id":${text(command.id)},"order":${text(command.order)},"refundedAtMs":${command.refundedAtMs}${actorText(command.actor)}}`;
     case 'settle':
@@ -57,6 +61,16 @@ function encodeCommand(command: IdentifiedCommand | Settle): string {
       return `{"type":"requestWithdrawal","id":${text(command.id)},"member":${text(command.member)},"amount":${integerText(command.amount)},"requestedAtMs":${command.requestedAtMs}}`;
     case 'reviewWithdrawal':
       return `{"type":"reviewWithdrawal","id":${text(command.id)},"withdrawal":${text(command.withdrawal)},"decision":${text(command.decision)},"note":${text(command.note)},"actor":${text(command.actor)},"atMs":${command.atMs}}`;
+    case 'setMemberLevel':
+      return `{"type":"setMemberLevel","id":${text(command.id)},"member":${text(command.member)},"level":${text(command.level)}${actorText(command.actor)}}`;
+    case 'setShareholder':
+      return `{"type":"setShareholder","id":${text(command.id)},"member":${text(command.member)},"weight":${integerText(command.weight)}${actorText(command.actor)}}`;
+    case 'settleDividends':
+      return `{"type":"settleDividends","id":${text(command.id)},"day":${text(command.day)},"actor":${text(command.actor)}}`;
+    case 'grantCoins':
+      return `{"type":"grantCoins","id":${text(command.id)},"member":${text(command.member)},"coins":${integerText(command.coins)},"reason":${text(command.reason)},"actor":${text(command.actor)}}`;
+    case 'releaseLocked':
+      return `{"type":"releaseLocked","id":${text(command.id)},"day":${text(command.day)}${actorText(command.actor)}}`;
     default: {
       const unreachable: never = command;
       return unreachable;
@@ -71,7 +85,7 @@ const settlementText = (event: OrderSettled | PaidOrderSettled): string => {
         `{"kind":${text(reward.kind)},"member":${text(reward.member)},"amount":${integerText(reward.amount)}}`,
     )
     .join(',');
-  return `"bound":${text(event.bound)},"commission":${integerText(event.commission)},"inflow":${integerText(event.inflow)},"rewards":[${rewards}],"minted":${integerText(event.minted)}`;
+  return `"bound":${text(event.bound)},"commission":${integerText(event.commission)},"inflow":${integerText(event.inflow)},"rewards":[${rewards}],"minted":${integerText(event.minted)}${optionalIntegerText('dividend', event.dividend)}${optionalIntegerText('locked', event.locked)}`;
 };
 
 /**
@@ -84,11 +98,22 @@ export function encodeEvent(event: Event): string {
     case 'OrderSettled':
       return `{"type":"OrderSettled","command":${encodeCommand(event.command)},${settlementText(event)}}`;
     case 'PaidOrderSettled':
-      return `{"type":"PaidOrderSettled","command":${encodeCommand(event.command)},${settlementText(event)}}`;
+      return `{"type":"PaidOrderSettled","command":${encodeCommand(event.command)},${settlementText(event)}${event.campaign === undefined ? '' : `,"campaign":${text(event.campaign)}`}}`;
     case 'OrderPaid':
     case 'OrderRefunded':
     case 'WithdrawalReviewed':
+    case 'MemberLevelSet':
+    case 'ShareholderSet':
+    case 'CoinsGranted':
       return `{"type":${text(event.type)},"command":${encodeCommand(event.command)}}`;
+    case 'DividendsSettled': {
+      const payments = event.payments
+        .map((payment) => `{"member":${text(payment.member)},"amount":${integerText(payment.amount)}}`)
+        .join(',');
+      return `{"type":"DividendsSettled","command":${encodeCommand(event.command)},"pool":${integerText(event.pool)},"payments":[${payments}]}`;
+    }
+    case 'LockedReleased':
+      return `{"type":"LockedReleased","command":${encodeCommand(event.command)},"points":${integerText(event.points)},"cash":${integerText(event.cash)}}`;
     case 'WithdrawalRequested':
       return `{"type":"WithdrawalRequested","command":${encodeCommand(event.command)},"fee":${integerText(event.fee)}}`;
     case 'ReferrerBound':
@@ -98,7 +123,7 @@ export function encodeEvent(event: Event): string {
     case 'PoolInjected':
       return `{"type":"PoolInjected","command":${encodeCommand(event.command)}}`;
     case 'MemberForcedOut':
-      return `{"type":"MemberForcedOut","member":${text(event.member)},"points":${integerText(event.points)},"gross":${integerText(event.gross)},"payout":${integerText(event.payout)}}`;
+      return `{"type":"MemberForcedOut","member":${text(event.member)},"points":${integerText(event.points)},"gross":${integerText(event.gross)},"payout":${integerText(event.payout)}${optionalIntegerText('locked', event.locked)}${optionalIntegerText('lockedPayout', event.lockedPayout)}}`;
     case 'ConfigChanged':
       return `{"type":"ConfigChanged","config":${canonicalJson(event.config)}${actorText(event.actor)}}`;
     case 'MemberRegistered': {
@@ -143,20 +168,39 @@ function integers(target: Json, keys: readonly string[], where: string): void {
   for (const key of keys) target[key] = integer(target[key], `${where}.${key}`);
 }
 
+/** The same, for fields that may be absent. */
+function optionalIntegers(target: Json, keys: readonly string[], where: string): void {
+  for (const key of keys)
+    if (target[key] !== undefined) target[key] = integer(target[key], `${where}.${key}`);
+}
+
 /** Converts an identified command's quantity back to a bigint, in place. */
 export function reviveIdentifiedCommand(command: Json): IdentifiedCommand {
   switch (command.type) {
     case 'order':
-    case 'inject':
     case 'pay':
+      integers(command, ['amount'], 'command');
+      optionalIntegers(command, ['coins'], 'command');
+      break;
+    case 'inject':
     case 'requestWithdrawal':
       integers(command, ['amount'], 'command');
+      break;
+    case 'setShareholder':
+      integers(command, ['weight'], 'command');
+      break;
+    case 'grantCoins':
+      integers(command, ['coins'], 'command');
+      break;
+    case 'settleDividends':
+    case 'releaseLocked':
       break;
     case 'sell':
       integers(command, ['points'], 'command');
       break;
     case 'refund':
     case 'reviewWithdrawal':
+    case 'setMemberLevel':
       break;
     default:
       throw new CodecError(`unknown command type ${JSON.stringify(command.type)}`);
@@ -182,7 +226,21 @@ export function decodeEvent(text: string): Event {
     case 'OrderPaid':
     case 'OrderRefunded':
     case 'WithdrawalReviewed':
+    case 'MemberLevelSet':
+    case 'ShareholderSet':
+    case 'CoinsGranted':
       reviveIdentifiedCommand(command as Json);
+      break;
+    case 'DividendsSettled':
+      reviveIdentifiedCommand(command as Json);
+      integers(event, ['pool'], 'event');
+      if (!Array.isArray(event.payments)) throw new CodecError('event.payments: expected an array');
+      for (const payment of event.payments as unknown[])
+        integers(object(payment, 'payment'), ['amount'], 'payment');
+      break;
+    case 'LockedReleased':
+      reviveIdentifiedCommand(command as Json);
+      integers(event, ['points', 'cash'], 'event');
       break;
     case 'WithdrawalRequested':
       reviveIdentifiedCommand(command as Json);
@@ -195,6 +253,7 @@ export function decodeEvent(text: string): Event {
     case 'PaidOrderSettled':
       if (event.type === 'OrderSettled') reviveIdentifiedCommand(command as Json);
       integers(event, ['commission', 'inflow', 'minted'], 'event');
+      optionalIntegers(event, ['dividend', 'locked'], 'event');
       if (!Array.isArray(event.rewards)) throw new CodecError('event.rewards: expected an array');
       for (const reward of event.rewards as Reward[])
         integers(object(reward, 'reward'), ['amount'], 'reward');
@@ -208,6 +267,7 @@ export function decodeEvent(text: string): Event {
       break;
     case 'MemberForcedOut':
       integers(event, ['points', 'gross', 'payout'], 'event');
+      optionalIntegers(event, ['locked', 'lockedPayout'], 'event');
       break;
     default:
       throw new CodecError(`unknown event type ${JSON.stringify(event.type)}`);

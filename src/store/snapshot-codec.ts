@@ -2,6 +2,7 @@
 // columns are the typed arrays' bytes in this machine's order (little-endian on every platform
 // Node supports); the header says so, and a reader on another order refuses the snapshot.
 import { gunzipSync, gzipSync } from 'node:zlib';
+import type { CampaignTotals } from '../domain/campaigns.ts';
 import type { MemberColumns } from '../domain/members.ts';
 import type { StateSnapshot } from '../domain/snapshot.ts';
 import { type Json, reviveIdentifiedCommand } from './codec.ts';
@@ -99,6 +100,16 @@ export function parseSnapshotBytes(bytes: Buffer): StateSnapshot {
       payable: BigInt(merchant.payable) as StateSnapshot['merchants'][number]['payable'],
     })),
     processed: header.processed.map(decodeProcessed),
+    ...(header.campaignTotals === undefined
+      ? {}
+      : {
+          campaignTotals: header.campaignTotals.map((totals) => ({
+            ...totals,
+            amount: BigInt(totals.amount) as CampaignTotals['amount'],
+            inflow: BigInt(totals.inflow) as CampaignTotals['inflow'],
+            minted: BigInt(totals.minted) as CampaignTotals['minted'],
+          })),
+        }),
   };
 }
 

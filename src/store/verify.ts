@@ -2,12 +2,13 @@
 // Checks, per event: position, hash chain, the row's own hash, that the rules decide the very same
 // event from the state before it (commands and forced exits alike), and the invariants; snapshots
 // are compared byte for byte with the recomputed state at their position.
+import { cashHeld, cashInOf } from '../domain/cash.ts';
 import { parseConfig } from '../domain/config.ts';
 import { decide, decideForcedExit } from '../domain/decide.ts';
 import { evolve } from '../domain/evolve.ts';
 import type { Command, Event } from '../domain/messages.ts';
 import { snapshotOf } from '../domain/snapshot.ts';
-import { createState, Slot, type State } from '../domain/state.ts';
+import { createState, type State } from '../domain/state.ts';
 import { cents, formatCents, formatMicros, micros } from '../domain/units.ts';
 import { CodecError, commandIdOf, decodeEvent, encodeEvent } from './codec.ts';
 import type { LoadProgress } from './ledger.ts';
@@ -44,7 +45,9 @@ class Mismatch extends Error {
 function commandOf(event: Event): Command | null {
   switch (event.type) {
     case 'ConfigChanged':
-      return { type: 'configure', config: event.config };
+      return event.actor === undefined
+        ? { type: 'configure', config: event.config }
+        : { type: 'configure', config: event.config, actor: event.actor };
     case 'MemberForcedOut':
       return null;
     default:
@@ -101,20 +104,14 @@ function checkRow(row: LogRow, previousHash: string, expectedSequence: number): 
   return event;
 }
 
-/** Cash in (orders, injections) must equal cash held (pool, wallets, platform, payables). */
+/** Cash in (orders, injections) must equal cash held, wherever it sits (src/domain/cash.ts). */
 function checkInvariants(state: State, cashIn: bigint): void {
   const members = state.members;
-  let wallets = 0n;
   let points = 0n;
-  for (let member = 0; member < members.size; member += 1) {
-    wallets += members.get(member, Slot.Wallet) + members.get(member, Slot.Frozen);
-    points += members.points(member);
-  }
-  let payables = 0n;
-  for (const merchant of state.merchants.values()) payables += state.payable(merchant);
-  const cashHeld = state.pool + wallets + state.platform + payables + state.withdrawn;
-  if (cashHeld !== cashIn) {
-    throw new Mismatch('cash is not conserved', formatCents(cents(cashIn)), formatCents(cents(cashHeld)));
+  for (let member = 0; member < members.size; member += 1) points += members.points(member);
+  const held = cashHeld(state);
+  if (held !== cashIn) {
+    throw new Mismatch('cash is not conserved', formatCents(cents(cashIn)), formatCents(held));
   }
   if (points !== state.supply) {
     throw new Mismatch(
@@ -124,19 +121,6 @@ function checkInvariants(state: State, cashIn: bigint): void {
     );
   }
   if (state.pool < 0n) throw new Mismatch('the pool is negative');
-}
-
-/** Cash an event brings in, from the state before it (a paid order's amount counts when it settles). */
-function cashInOf(state: State, event: Event): bigint {
-  switch (event.type) {
-    case 'OrderSettled':
-    case 'PoolInjected':
-      return event.command.amount;
-    case 'PaidOrderSettled':
-      return state.pendingOrders.get(event.command.order)?.command.amount ?? 0n;
-    default:
-      return 0n;
-  }
 }
 
 export async function verifyLog(store: EventStore, onProgress?: LoadProgress): Promise<VerifyReport> {

@@ -219,6 +219,15 @@ function contentOf(command: IdentifiedCommand): string {
       return `requestWithdrawal|${command.member}|${command.amount}`;
     case 'reviewWithdrawal':
       return `reviewWithdrawal|${command.withdrawal}|${command.decision}`;
+    case 'setMemberLevel':
+      return `setMemberLevel|${command.member}|${command.level}`;
+    case 'setShareholder':
+      return `setShareholder|${command.member}|${command.weight}`;
+    case 'settleDividends':
+    case 'releaseLocked':
+      return `${command.type}|${command.day}`;
+    case 'grantCoins':
+      return `grantCoins|${command.member}|${command.coins}`;
     default: {
       const unreachable: never = command;
       return unreachable;

@@ -21,102 +21,148 @@ export function triggerKeyOf(numerator: bigint, holdings: bigint): bigint {
   return key < KEY_MIN ? KEY_MIN : key > KEY_MAX ? KEY_MAX : key;
 }
 
+/** Heap capacity to start with; it doubles as needed. */
+const HEAP_INITIAL_CAPACITY = 1024;
+const LOW_WORD = 0xffff_ffffn;
+
 export class ExitQueue {
-  private readonly heap: MemberIndex[] = [];
+  // The heap keeps each entry's key beside it, split into two 32-bit words, so sifting compares
+  // plain numbers in arrays that move with the heap: no bigint is read (and allocated) per level,
+  // and no member row is touched unless two keys are equal.
+  private members = new Int32Array(HEAP_INITIAL_CAPACITY);
+  private keyHigh = new Int32Array(HEAP_INITIAL_CAPACITY);
+  private keyLow = new Uint32Array(HEAP_INITIAL_CAPACITY);
+  private length = 0;
 
   constructor(
-    private readonly members: MemberTable,
+    private readonly table: MemberTable,
     private readonly capMultiple: () => Ppm,
   ) {}
 
   /** N = cap × C − R × 10^6 of a member's open cycle. */
   numerator(member: MemberIndex): bigint {
-    const members = this.members;
+    const table = this.table;
     return (
-      this.capMultiple() * members.get(member, Slot.CycleConsumption) -
-      members.get(member, Slot.CycleRealised) * PPM_ONE
+      this.capMultiple() * table.get(member, Slot.CycleConsumption) -
+      table.get(member, Slot.CycleRealised) * PPM_ONE
     );
   }
 
   get size(): number {
-    return this.heap.length;
+    return this.length;
   }
 
   /** The open cycle with the lowest trigger price, or −1. */
   peek(): MemberIndex {
-    return this.heap.length === 0 ? -1 : (this.heap[0] as MemberIndex);
+    return this.length === 0 ? -1 : (this.members[0] as MemberIndex);
   }
 
   /** Re-keys `member` after its cycle, holdings or the cap changed: queued, moved or removed. */
   refresh(member: MemberIndex): void {
-    const members = this.members;
+    const table = this.table;
     const numerator = this.numerator(member);
-    const points = members.points(member);
-    if (members.cycleOpen[member] === 0 || (points === 0n && numerator > 0n)) {
+    const points = table.points(member);
+    if (table.cycleOpen[member] === 0 || (points === 0n && numerator > 0n)) {
       this.remove(member);
       return;
     }
-    members.set(member, Slot.TriggerKey, triggerKeyOf(numerator, points));
-    this.upsert(member);
-  }
-
-  /** Inserts or re-positions `member` after its trigger key changed. */
-  private upsert(member: MemberIndex): void {
-    const index = this.members.queueIndex[member] as number;
+    const key = triggerKeyOf(numerator, points);
+    table.set(member, Slot.TriggerKey, key);
+    const high = Number(key >> KEY_SHIFT);
+    const low = Number(key & LOW_WORD);
+    let index = table.queueIndex[member] as number;
     if (index === -1) {
-      this.heap.push(member);
-      this.siftUp(this.heap.length - 1, member);
-      return;
+      if (this.length === this.members.length) this.grow();
+      index = this.length;
+      this.length += 1;
     }
-    this.siftUp(index, member);
-    this.siftDown(this.members.queueIndex[member] as number, member);
+    this.siftUp(index, member, high, low);
+    const placed = table.queueIndex[member] as number;
+    this.siftDown(placed, member, high, low);
   }
 
   remove(member: MemberIndex): void {
-    const index = this.members.queueIndex[member] as number;
+    const table = this.table;
+    const index = table.queueIndex[member] as number;
     if (index === -1) return;
-    assert(this.heap[index] === member, 'exit queue index out of step');
-    const last = this.heap.pop() as MemberIndex;
-    this.members.queueIndex[member] = -1;
-    if (last === member) return;
-    this.siftUp(index, last);
-    this.siftDown(this.members.queueIndex[last] as number, last);
+    assert(this.members[index] === member, 'exit queue index out of step');
+    this.length -= 1;
+    table.queueIndex[member] = -1;
+    const lastIndex = this.length;
+    if (lastIndex === index) return;
+    const last = this.members[lastIndex] as MemberIndex;
+    const high = this.keyHigh[lastIndex] as number;
+    const low = this.keyLow[lastIndex] as number;
+    this.siftUp(index, last, high, low);
+    this.siftDown(table.queueIndex[last] as number, last, high, low);
   }
 
-  /** Does `left` exit before `right`? */
-  private before(left: MemberIndex, right: MemberIndex): boolean {
-    const members = this.members;
-    const leftKey = members.get(left, Slot.TriggerKey);
-    const rightKey = members.get(right, Slot.TriggerKey);
-    if (leftKey !== rightKey) return leftKey < rightKey;
-    if (leftKey !== MINUS_INFINITY_KEY) {
-      const leftScaled = this.numerator(left) * members.get(right, Slot.Points);
-      const rightScaled = this.numerator(right) * members.get(left, Slot.Points);
+  /** Does `left` (key leftHigh:leftLow) exit before `right` (key rightHigh:rightLow)? */
+  private before(
+    left: MemberIndex,
+    leftHigh: number,
+    leftLow: number,
+    right: MemberIndex,
+    rightHigh: number,
+    rightLow: number,
+  ): boolean {
+    if (leftHigh !== rightHigh) return leftHigh < rightHigh;
+    if (leftLow !== rightLow) return leftLow < rightLow;
+    return this.tieBefore(left, right);
+  }
+
+  /** Does `moving` (key high:low) exit before the entry at heap position `at`? */
+  private beforeAt(moving: MemberIndex, high: number, low: number, at: number): boolean {
+    return this.before(
+      moving,
+      high,
+      low,
+      this.members[at] as MemberIndex,
+      this.keyHigh[at] as number,
+      this.keyLow[at] as number,
+    );
+  }
+
+  /** Equal keys: the exact trigger prices decide, then the cycle opened first. */
+  private tieBefore(left: MemberIndex, right: MemberIndex): boolean {
+    const table = this.table;
+    if (table.get(left, Slot.TriggerKey) !== MINUS_INFINITY_KEY) {
+      const leftScaled = this.numerator(left) * table.get(right, Slot.Points);
+      const rightScaled = this.numerator(right) * table.get(left, Slot.Points);
       if (leftScaled !== rightScaled) return leftScaled < rightScaled;
     }
-    return (members.cycleOpenedSequence[left] as number) < (members.cycleOpenedSequence[right] as number);
+    return (table.cycleOpenedSequence[left] as number) < (table.cycleOpenedSequence[right] as number);
   }
 
-  private place(index: number, member: MemberIndex): void {
-    this.heap[index] = member;
-    this.members.queueIndex[member] = index;
+  private move(from: number, to: number): void {
+    const member = this.members[from] as MemberIndex;
+    this.members[to] = member;
+    this.keyHigh[to] = this.keyHigh[from] as number;
+    this.keyLow[to] = this.keyLow[from] as number;
+    this.table.queueIndex[member] = to;
   }
 
-  private siftUp(start: number, moving: MemberIndex): void {
+  private place(index: number, member: MemberIndex, high: number, low: number): void {
+    this.members[index] = member;
+    this.keyHigh[index] = high;
+    this.keyLow[index] = low;
+    this.table.queueIndex[member] = index;
+  }
+
+  private siftUp(start: number, moving: MemberIndex, high: number, low: number): void {
     let index = start;
     while (index > 0) {
       const parentIndex = (index - 1) >> 1;
-      const parent = this.heap[parentIndex] as MemberIndex;
-      if (!this.before(moving, parent)) break;
-      this.place(index, parent);
+      if (!this.beforeAt(moving, high, low, parentIndex)) break;
+      this.move(parentIndex, index);
       index = parentIndex;
     }
-    this.place(index, moving);
+    this.place(index, moving, high, low);
   }
 
-  private siftDown(start: number, moving: MemberIndex): void {
-    const heap = this.heap;
-    const length = heap.length;
+  private siftDown(start: number, moving: MemberIndex, high: number, low: number): void {
+    const { members, keyHigh, keyLow } = this;
+    const length = this.length;
     let index = start;
     // Bounded by the heap's depth: each pass moves one level down.
     while (2 * index + 1 < length) {
@@ -125,15 +171,35 @@ export class ExitQueue {
       let childIndex = leftIndex;
       if (
         rightIndex < length &&
-        this.before(heap[rightIndex] as MemberIndex, heap[leftIndex] as MemberIndex)
+        this.beforeAt(
+          members[rightIndex] as MemberIndex,
+          keyHigh[rightIndex] as number,
+          keyLow[rightIndex] as number,
+          leftIndex,
+        )
       ) {
         childIndex = rightIndex;
       }
-      const child = heap[childIndex] as MemberIndex;
-      if (!this.before(child, moving)) break;
-      this.place(index, child);
+      const child = members[childIndex] as MemberIndex;
+      const childHigh = keyHigh[childIndex] as number;
+      const childLow = keyLow[childIndex] as number;
+      if (!this.before(child, childHigh, childLow, moving, high, low)) break;
+      this.move(childIndex, index);
       index = childIndex;
     }
-    this.place(index, moving);
+    this.place(index, moving, high, low);
+  }
+
+  private grow(): void {
+    const capacity = this.members.length * 2;
+    const members = new Int32Array(capacity);
+    members.set(this.members);
+    this.members = members;
+    const keyHigh = new Int32Array(capacity);
+    keyHigh.set(this.keyHigh);
+    this.keyHigh = keyHigh;
+    const keyLow = new Uint32Array(capacity);
+    keyLow.set(this.keyLow);
+    this.keyLow = keyLow;
   }
 }

@@ -1,9 +1,11 @@
 // The web console in a real browser (Debian's Chromium driven by playwright-core) against a real
-// server on the demo data: each role signs in and walks its main flow, the figures on screen are
-// checked against the API, a member cannot reach staff pages, and no page logs an error.
+// server on the demo data: each role signs in and walks its main flow (the dashboard's charts and
+// reports, a refund, an application, the configuration edited with its compliance preview, CSV
+// exports read back), the figures on screen are checked against the API, a member cannot reach
+// staff pages, and no page logs an error.
 // Needs `npm run build:web` first (npm test does it) and /usr/bin/chromium (.ci/run installs it).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +14,15 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import QRCode from 'qrcode';
+import { formatConfig } from '../src/domain/config.ts';
 import type { Command } from '../src/domain/messages.ts';
-import { cents } from '../src/domain/units.ts';
+import { cents, formatPpm, ppm } from '../src/domain/units.ts';
+import { memberView } from '../src/domain/views.ts';
 import { buildApp } from '../src/http/app.ts';
 import { ManualClock } from '../src/service/clock.ts';
 import { seedDemo } from '../src/service/demo.ts';
 import { PoolpointService } from '../src/service/service.ts';
+import { csvRows } from './support/csv.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const screenshots = join(root, 'docs', 'img');
@@ -67,6 +72,7 @@ before(async () => {
   );
   passwords.set(walkIn.login, walkIn.password);
   await tradeDays(14);
+  await forceTopMemberOut();
   app = buildApp(service);
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -110,6 +116,30 @@ async function tradeDays(days: number): Promise<void> {
     await service.submitMany(orders);
     await service.settleDue();
   }
+}
+
+/**
+ * One forced exit for the dashboard to list: the cap is lowered just below the highest cycle value
+ * (value ÷ consumption) of any member, so that member is forced out, and then set back.
+ */
+async function forceTopMemberOut(): Promise<void> {
+  const state = service.state;
+  const ratios: bigint[] = [];
+  for (const id of state.members.ids) {
+    const member = memberView(state, id);
+    if (member === undefined || !member.cycleOpen || member.cycleConsumption === 0n) continue;
+    const value = (member.points * state.pool) / state.supply;
+    ratios.push(((member.cycleRealised + value) * 1_000_000n) / member.cycleConsumption);
+  }
+  ratios.sort((left, right) => (left < right ? 1 : left > right ? -1 : 0));
+  const [top, second] = ratios;
+  assert.ok(top !== undefined && second !== undefined && top > second, 'two cycles with different values');
+  const config = formatConfig(state.config);
+  for (const capMultiple of [formatPpm(ppm(second + 1n)), config.capMultiple as string]) {
+    const outcome = await service.submit({ type: 'configure', config: { ...config, capMultiple } });
+    assert.equal(outcome.kind, 'accepted');
+  }
+  assert.ok(service.state.forcedExits >= 1, 'a member was forced out');
 }
 
 /** A fresh browser profile (its own cookies); every page's console errors are collected. */
@@ -223,8 +253,17 @@ test('the server answers pages, assets and API paths with the right types', asyn
   assert.equal(((await outside.json()) as Json).code, 'not_found');
 });
 
+/** Money as the API prints it, from cents ("12345" → "123.45"). */
+const money = (value: bigint): string => `${value / 100n}.${String(value % 100n).padStart(2, '0')}`;
+const centsOf = (text: string): bigint => BigInt(text.replace('.', ''));
+/** How the console prints money: "¥1,234.50". */
+const yuanText = (text: string): string => `¥${text.replace(/\B(?=(\d{3})+\.)/g, ',')}`;
+
+let adminPage: Page;
+
 test('admin: the dashboard draws the price chart and shows the market figures of the API', async () => {
   const page = await newPage();
+  adminPage = page;
   await page.goto(`${base}/admin`);
   await page.waitForURL(`${base}/login?next=/admin`);
   await signIn(page, 'admin', '/admin');
@@ -237,25 +276,86 @@ test('admin: the dashboard draws the price chart and shows the market figures of
   assert.equal(await textOf(page, 'figure-members'), String(market.members));
   assert.equal(await textOf(page, 'figure-forcedExits'), String(market.forcedExits));
   assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
-  await page.screenshot({ path: join(screenshots, 'console-dashboard.png') });
+});
 
+test('admin: the dashboard charts orders and the budget per day, with the reports of the API', async () => {
+  const page = adminPage;
+  const daily = await api('admin', '/v1/reports/daily');
+  const summary = await api('admin', '/v1/reports/summary');
+  for (const chart of ['orders-chart', 'budget-chart']) {
+    await page.locator(`[data-test=${chart}] canvas`).first().waitFor();
+    assert.equal(await page.locator(`[data-test=${chart}]`).getAttribute('data-points'), '30');
+  }
+  assert.ok(daily.days.filter((day: Json) => day.ordersPaid > 0).length >= 14, 'orders on the days traded');
+  assert.equal(await textOf(page, 'range-orders'), String(daily.totals.ordersPaid));
+  assert.equal(await textOf(page, 'range-volume'), daily.totals.volumePaid);
+  assert.equal(await textOf(page, 'total-budget'), summary.budget);
+  assert.equal(await textOf(page, 'total-rewards'), summary.rewardsPaid);
+  assert.equal(await textOf(page, 'total-unused'), summary.budgetUnused);
+  assert.equal(money(centsOf(summary.budget) - centsOf(summary.rewardsPaid)), summary.budgetUnused);
+  const referrers = await api('admin', '/v1/reports/referrers?limit=8');
+  const shownReferrals = await page
+    .locator('[data-test=top-referrers] [data-test=referral-rewards]')
+    .allTextContents();
+  assert.deepEqual(
+    shownReferrals.map(plain),
+    referrers.items.map((item: Json) => item.referralRewards),
+  );
+  const agents = (await api('admin', '/v1/agents?limit=200')).items as Json[];
+  const earnings = agents
+    .map((agent) => agent.earnings as string)
+    .sort((left, right) => Number(centsOf(right) - centsOf(left)));
+  const shownEarnings = await page
+    .locator('[data-test=agents-earnings] [data-test=agent-earnings]')
+    .allTextContents();
+  assert.deepEqual(shownEarnings.map(plain), earnings.slice(0, 8));
+  const exits = await api('admin', '/v1/forced-exits?limit=6');
+  assert.ok(exits.total >= 1);
+  await page.locator('[data-test=forced-exits] [data-test=exit-payout]').first().waitFor();
+  const payouts = await page.locator('[data-test=forced-exits] [data-test=exit-payout]').allTextContents();
+  assert.deepEqual(
+    payouts.map(plain),
+    exits.items.map((exit: Json) => exit.payout),
+  );
+  // The compliance findings in Chinese, with the figures of the configuration in force.
+  const findings = (await api('admin', '/v1/compliance')).findings as Json[];
+  const shown = page.locator('[data-test=compliance] [data-test=finding]');
+  assert.equal(await shown.count(), findings.length);
+  const reason = await page
+    .locator('[data-test=compliance] [data-rule="maximum static return"] [data-test=finding-reason]')
+    .textContent();
+  assert.match(reason ?? '', /^封顶倍数 1\.200000 ×（1 − 卖出手续费 0\.200000）= 0\.960000：/);
+  for (const text of await page
+    .locator('[data-test=compliance] [data-test=finding-reason]')
+    .allTextContents())
+    assert.match(text, /[\u4e00-\u9fff]/, `a reason in Chinese: ${text}`);
+  await page.screenshot({ path: join(screenshots, 'console-dashboard.png'), fullPage: true });
+});
+
+test('admin: an injection, the language switch, and members, merchants and agents with search', async () => {
+  const page = adminPage;
+  const market = await api('admin', '/v1/market');
   // An injection goes into the pool: the figures follow the API.
   await page.locator('input[data-test=inject-amount]').fill('100.00');
   await page.locator('[data-test=inject-submit]').click();
   await page.locator('.el-message-box__btns .el-button--primary').click();
-  const pool = (BigInt(market.pool.replace('.', '')) + 10_000n).toString();
-  const poolAfter = `${pool.slice(0, -2)}.${pool.slice(-2)}`;
+  const poolAfter = money(centsOf(market.pool) + 10_000n);
   await page
     .locator('[data-test=figure-pool]')
-    .filter({ hasText: poolAfter.replace(/\B(?=(\d{3})+\.)/g, ',') })
+    .filter({ hasText: yuanText(poolAfter) })
     .waitFor();
   assert.equal((await api('admin', '/v1/market')).pool, poolAfter);
   assert.equal(await textOf(page, 'figure-price'), (await api('admin', '/v1/market')).price);
 
-  // English by the switch, and back.
+  // English by the switch (the server's own reasons), and back.
   await page.locator('[data-test=lang-switch]').click();
   await page.getByText('Price of a point').first().waitFor();
   assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  const english = (await api('admin', '/v1/compliance')).findings[0].reason as string;
+  await page
+    .locator('[data-test=compliance] [data-test=finding-reason]')
+    .filter({ hasText: english })
+    .waitFor();
   await page.locator('[data-test=lang-switch]').click();
   await page.getByText('积分价格').first().waitFor();
 
@@ -267,8 +367,89 @@ test('admin: the dashboard draws the price chart and shows the market figures of
   await page.locator('[data-test=member-total]').filter({ hasText: '共 1 位会员' }).waitFor();
   assert.equal(await page.locator('[data-test=members-table] .el-table__row').count(), 1);
 
-  await page.locator('[data-test="nav-/admin/audit"]').click();
+  await page.goto(`${base}/admin/merchants`);
+  await page.locator('[data-test=merchants-table] .el-table__row').first().waitFor();
+  await page.locator('input[data-test=merchant-search]').fill('440106');
+  await page.locator('[data-test=merchant-total]').filter({ hasText: '共 1 家商户' }).waitFor();
+  const noodles = await api('admin', '/v1/merchants/mch_demo_noodles');
+  assert.equal(await textOf(page, 'merchant-payable'), noodles.payable);
+
+  await page.goto(`${base}/admin/agents`);
+  await page.locator('[data-test=agents-table] .el-table__row').first().waitFor();
+  await page.locator('input[data-test=agent-search]').fill('demo06');
+  await page.locator('[data-test=agent-total]').filter({ hasText: '共 1 个代理席位' }).waitFor();
+  const agent = (await api('admin', '/v1/agents?search=demo06')).items[0];
+  assert.equal(await textOf(page, 'agent-row-earnings'), agent.earnings);
+
+  await page.goto(`${base}/admin/audit`);
   await page.locator('[data-test=audit-table] .el-table__row').first().waitFor();
+});
+
+test('admin: the dashboard fits a 390-px-wide phone', async () => {
+  const page = await newPage(phone, true);
+  await signIn(page, 'admin', '/admin');
+  await page.locator('[data-test=orders-chart] canvas').first().waitFor();
+  await page.locator('[data-test=forced-exits] [data-test=exit-payout]').first().waitFor();
+  const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+  assert.ok(width <= phone.width, `the page is ${width}px wide`);
+  await page.screenshot({ path: join(screenshots, 'console-dashboard-phone.png') });
+});
+
+test('admin: refunds a pending order in the console; it is void and leaves the list', async () => {
+  const page = adminPage;
+  const order = 'ord_console_14_1';
+  assert.equal((await api('admin', `/v1/orders/${order}`)).status, 'pending');
+  const pending = await api('admin', '/v1/pending-orders');
+  await page.goto(`${base}/admin/orders`);
+  await page
+    .locator('[data-test=order-total]')
+    .filter({ hasText: `共 ${pending.total} 笔待结算订单` })
+    .waitFor();
+  await page.locator('input[data-test=order-search]').fill(order);
+  const row = page.locator('[data-test=orders-table] .el-table__row').filter({ hasText: order });
+  await page.locator('[data-test=order-total]').filter({ hasText: '共 1 笔待结算订单' }).waitFor();
+  assert.equal(
+    plain(await row.locator('[data-test=order-amount]').textContent()),
+    (await api('admin', `/v1/orders/${order}`)).amount,
+  );
+  await row.locator('[data-test=refund]').first().click();
+  await page.locator('.el-message-box__btns .el-button--primary').click();
+  await page.locator('[data-test=order-total]').filter({ hasText: '共 0 笔待结算订单' }).waitFor();
+  assert.equal((await api('admin', `/v1/orders/${order}`)).status, 'refunded');
+  assert.equal((await api('admin', '/v1/pending-orders')).total, pending.total - 1);
+  const audit = (await api('admin', '/v1/audit?limit=5')).items as Json[];
+  assert.ok(audit.some((entry) => entry.action === 'order.refund' && entry.detail.order === order));
+});
+
+test('admin: approves a merchant application; the store is registered with the applicant as owner', async () => {
+  const page = adminPage;
+  const applied = await api('member1', '/v1/merchant-applications', {
+    method: 'POST',
+    body: { name: '宝安糖水铺', region: '440306', login: 'sweets', password: 'sweets-password' },
+  });
+  assert.equal(applied.status, 'pending', JSON.stringify(applied));
+  await page.goto(`${base}/admin/applications`);
+  const row = page.locator('[data-test=applications-table] .el-table__row').filter({ hasText: '宝安糖水铺' });
+  await row.locator('[data-test=approve-application]').first().click();
+  await page.locator('.el-message-box__btns .el-button--primary').click();
+  await row.locator('[data-test=application-status]').filter({ hasText: '已批准' }).waitFor();
+  const decided = (await api('admin', '/v1/merchant-applications')).items.find(
+    (item: Json) => item.id === applied.id,
+  );
+  assert.equal(decided.status, 'approved');
+  const store = await api('admin', `/v1/merchants/${decided.merchant}`);
+  assert.equal(store.owner, 'mem_demo01');
+  assert.equal(store.region, '440306');
+});
+
+test('admin: the webhook delivery log lists what the API logged', async () => {
+  const page = adminPage;
+  const log = await api('admin', '/v1/webhooks/deliveries?limit=50');
+  assert.ok(log.items.length > 0);
+  await page.goto(`${base}/admin/webhooks`);
+  await page.locator('[data-test=webhooks-table] .el-table__row').first().waitFor();
+  assert.equal(await page.locator('[data-test=webhooks-table] .el-table__row').count(), log.items.length);
+  assert.equal(await page.locator('[data-test=webhook-status]').first().textContent(), '未配置地址');
 });
 
 test('merchant: the store page shows a QR image that encodes its signed pay-page URL', async () => {
@@ -341,7 +522,6 @@ test('after the hold window the order settles and the member page shows the API 
   assert.equal(await textOf(memberPage, 'member-referrer'), 'mem_demo01');
   assert.ok(BigInt(summary.points.replace('.', '')) > 0n, 'the settled order minted points');
   await memberPage.locator('[data-test=activity-entry]').first().waitFor();
-  await memberPage.screenshot({ path: join(screenshots, 'console-member-desktop.png'), fullPage: true });
 });
 
 test('member: the sale preview shows the payout and fee, and the server pays exactly that', async () => {
@@ -427,12 +607,152 @@ test('finance: approves the withdrawal, then marks it paid', async () => {
   assert.equal((await api(walkIn.login, `/v1/members/${memberId}`)).frozen, '0.00');
 });
 
+test('member: sees the withdrawal paid, with the payout, on their page (desktop screenshot)', async () => {
+  const page = memberPage;
+  await page.reload();
+  const mine = (await api(walkIn.login, `/v1/members/${memberId}/withdrawals`)).items as Json[];
+  assert.equal(mine[0]?.status, 'paid');
+  const row = page.locator(`[data-test=my-withdrawal][data-withdrawal="${mine[0].id}"]`);
+  await row.locator('[data-test=my-withdrawal-status]').filter({ hasText: '已打款' }).waitFor();
+  assert.match(plain(await row.textContent()), new RegExp(`到账${mine[0].payout.replace('.', '\\.')}`));
+  await page.screenshot({ path: join(screenshots, 'console-member-desktop.png'), fullPage: true });
+});
+
+test('finance: wallet totals and a date range’s figures as the API; the CSV exports read back against the API', async () => {
+  const page = await newPage();
+  await signIn(page, 'finance', '/finance');
+  await page.goto(`${base}/finance/reports`);
+  const totals = await api('finance', '/v1/reports/wallets');
+  for (const key of ['wallets', 'frozen', 'withdrawn', 'payables', 'pool', 'platform', 'received']) {
+    await page.locator(`[data-test=total-${key}]`).waitFor();
+    assert.equal(await textOf(page, `total-${key}`), totals[key], key);
+  }
+  // A range typed into the date picker: the last week before today.
+  const today = (await api('finance', '/v1/reports/daily')).to as string;
+  const from = new Date(Date.parse(today) - 6 * dayMs).toISOString().slice(0, 10);
+  const inputs = page.locator('[data-test=export-range] input');
+  await inputs.nth(0).fill(from);
+  await inputs.nth(1).fill(today);
+  await inputs.nth(1).press('Enter');
+  const daily = await api('finance', `/v1/reports/daily?from=${from}&to=${today}`);
+  await page
+    .locator('[data-test=range-volumePaid]')
+    .filter({ hasText: yuanText(daily.totals.volumePaid) })
+    .waitFor();
+  assert.equal(await textOf(page, 'range-ordersPaid'), String(daily.totals.ordersPaid));
+  assert.equal(await textOf(page, 'range-rewardsPaid'), daily.totals.rewardsPaid);
+
+  const exported = async (kind: string): Promise<string[][]> => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator(`[data-test=export-${kind}]`).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), `poolpoint-${kind}-${from}-to-${today}.csv`);
+    return csvRows(readFileSync(await download.path(), 'utf8'));
+  };
+  const orders = await exported('orders');
+  assert.equal(orders[0]?.[0], '时间 time (ISO 8601, UTC+08:00)');
+  const paid = orders.slice(1).filter((row) => row[1] === 'paid');
+  const settled = orders.slice(1).filter((row) => row[1] === 'settled');
+  assert.equal(paid.length, daily.totals.ordersPaid);
+  assert.equal(settled.length, daily.totals.ordersSettled);
+  const sum = (rows: string[][], column: number): string =>
+    money(rows.reduce((total, row) => total + centsOf(row[column] as string), 0n));
+  assert.equal(sum(paid, 5), daily.totals.volumePaid);
+  assert.equal(sum(settled, 5), daily.totals.volumeSettled);
+  assert.equal(sum(settled, 6), daily.totals.commission);
+  for (const row of paid) {
+    const order = await api('finance', `/v1/orders/${row[2]}`);
+    assert.deepEqual(
+      [row[3], row[4], row[5]],
+      [order.member, order.merchant, order.amount],
+      `order ${row[2]}`,
+    );
+    assert.match(row[0] as string, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+08:00$/);
+    assert.equal(Date.parse(row[0] as string), Date.parse(order.paidAt));
+  }
+  const rewards = await exported('rewards');
+  assert.equal(sum(rewards.slice(1), 5), daily.totals.rewardsPaid);
+  const withdrawals = (await exported('withdrawals')).slice(1);
+  const paidOut = withdrawals.find((row) => row[1] === 'paid' && row[3] === memberId);
+  const withdrawal = (await api('finance', '/v1/withdrawals?status=paid')).items.find(
+    (item: Json) => item.member === memberId,
+  );
+  assert.deepEqual(paidOut?.slice(2, 7), [
+    withdrawal.id,
+    memberId,
+    withdrawal.amount,
+    withdrawal.fee,
+    withdrawal.payout,
+  ]);
+  assert.equal(paidOut?.[8], 'BANK-REF-001');
+});
+
+test('admin: edits the configuration; the compliance preview updates before saving; saving makes a new version', async () => {
+  const page = await newPage();
+  await signIn(page, 'admin', '/admin');
+  await page.goto(`${base}/admin/config`);
+  const before = await api('admin', '/v1/config');
+  const preview = page.locator('[data-test=config-preview] [data-rule="maximum static return"]');
+  await preview.and(page.locator('[data-level=green]')).waitFor();
+  await page.locator('input[data-test="config-capMultiple"]').fill('1.5');
+  // 1.5 × (1 − 0.2) = 1.2: above what was spent, red, and in Chinese with the new figures.
+  await preview.and(page.locator('[data-level=red]')).waitFor();
+  assert.match(
+    (await preview.locator('[data-test=finding-reason]').textContent()) ?? '',
+    /^封顶倍数 1\.500000 ×（1 − 卖出手续费 0\.200000）= 1\.200000：/,
+  );
+  await page.locator('[data-test=config-changed]').filter({ hasText: '已修改 1 项' }).waitFor();
+  // Nothing is saved yet.
+  assert.deepEqual(await api('admin', '/v1/config'), before);
+  const staticReturn = async () =>
+    ((await api('admin', '/v1/compliance')).findings as Json[]).find(
+      (finding) => finding.rule === 'maximum static return',
+    );
+  assert.equal((await staticReturn()).level, 'green');
+  // A bad value is refused by the preview, with the server's reason.
+  await page.locator('input[data-test="config-sellFee"]').fill('1.5');
+  await page.locator('[data-test=config-invalid]').filter({ hasText: 'config.sellFee' }).waitFor();
+  assert.equal(await page.locator('[data-test=config-save]').isDisabled(), true);
+  await page.locator('input[data-test="config-sellFee"]').fill('0.200000');
+  await preview.and(page.locator('[data-level=red]')).waitFor();
+
+  await page.locator('[data-test=config-save]').click();
+  await page.locator('.el-message-box__btns .el-button--primary').click();
+  const versions = before.history.length + 1;
+  await page
+    .locator('[data-test=config-versions] .el-table__row')
+    .nth(versions - 1)
+    .waitFor();
+  const after = await api('admin', '/v1/config');
+  assert.equal(after.config.capMultiple, '1.500000');
+  assert.equal(after.history.length, versions);
+  assert.equal((await staticReturn()).level, 'red');
+  await page.locator('[data-test=config-changed]').filter({ hasText: '没有修改' }).waitFor();
+  // Back as it was, for what follows.
+  const restored = await api('admin', '/v1/config', {
+    method: 'PUT',
+    body: { config: { capMultiple: '1.2' } },
+  });
+  assert.equal(restored.status, 200);
+});
+
 test('a member cannot reach staff pages: the console sends them to their own page', async () => {
-  for (const path of ['/admin', '/admin/audit', '/finance', '/merchant']) {
+  for (const path of [
+    '/admin',
+    '/admin/audit',
+    '/admin/config',
+    '/admin/orders',
+    '/finance',
+    '/finance/reports',
+    '/merchant',
+  ]) {
     await memberPage.goto(`${base}${path}`);
     await memberPage.waitForURL(`${base}/member`);
   }
   assert.equal((await api(walkIn.login, '/v1/audit')).status, 403);
+  assert.equal((await api(walkIn.login, '/v1/reports/summary')).status, 403);
+  assert.equal((await api(walkIn.login, '/v1/exports/orders.csv?from=2025-03-01&to=2025-03-31')).status, 403);
 });
 
 test('no page logged an error', () => {

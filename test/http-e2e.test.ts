@@ -178,6 +178,9 @@ test('a member’s journey over HTTP: every figure follows the rules', async () 
     members: 5,
     sellFee: '0.200000',
     capMultiple: '1.200000',
+    // What the member is told before asking for a withdrawal (the fee set above).
+    withdrawalMinimum: '1.00',
+    withdrawalFeeRate: '0.010000',
   });
 
   // Umar sells 50 points: gross at the price, payout less the 20% fee, which stays in the pool.

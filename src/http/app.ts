@@ -2,11 +2,11 @@
 // decimal strings into exact integers, and hand commands to the service's single writer.
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { complianceReport } from '../domain/compliance.ts';
-import { formatConfig } from '../domain/config.ts';
+import { type AgentLevel, agentLevels, formatConfig, regionAt } from '../domain/config.ts';
 import type { Outcome } from '../domain/engine.ts';
 import { type Command, type Pay, sameContent } from '../domain/messages.ts';
 import { printedPrice } from '../domain/report.ts';
-import { NOBODY, Slot } from '../domain/state.ts';
+import { agentKey, NOBODY, Slot } from '../domain/state.ts';
 import {
   CENTS_DECIMALS,
   type Cents,
@@ -37,6 +37,7 @@ import { PaymentError, referralLink, storeQrPayload, verifyStoreQr } from '../se
 import { type PoolpointService, ServiceError, statusOf } from '../service/service.ts';
 import { bigintReplacer } from '../service/webhooks.ts';
 import { docsPage } from './docs.ts';
+import { reportRoutes } from './reports.ts';
 import {
   idSchema,
   moneySchema,
@@ -226,6 +227,9 @@ function apiRoutes(service: PoolpointService): Route[] {
         // The rules a member needs to understand their own numbers (a sale's fee, the cap).
         sellFee: formatConfig(state().config).sellFee,
         capMultiple: formatConfig(state().config).capMultiple,
+        // What a member needs before asking for a withdrawal: the smallest amount and the fee's share.
+        withdrawalMinimum: formatCents(state().config.withdrawalMinimum),
+        withdrawalFeeRate: formatPpm(state().config.withdrawalFeeRate),
       }),
     },
     {
@@ -234,7 +238,11 @@ function apiRoutes(service: PoolpointService): Route[] {
       summary: 'Price, pool and supply over time (for charts)',
       tag: 'public',
       roles: [],
-      handler: async () => ({ samples: service.activity.prices }),
+      // `complete` is false while the read models are still being rebuilt from the log after a restart.
+      handler: async () => ({
+        samples: service.activity.prices,
+        complete: service.readModels.progress.complete,
+      }),
     },
     {
       method: 'POST',
@@ -352,7 +360,40 @@ function apiRoutes(service: PoolpointService): Route[] {
       handler: async ({ session, params }) => {
         requireSubject(session, params.member as string);
         requireMember(service, params.member as string);
-        return { entries: service.activity.memberActivity(params.member as string) };
+        return {
+          entries: service.activity.memberActivity(params.member as string),
+          complete: service.readModels.progress.complete,
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/members/:member/withdrawals',
+      summary: 'A member’s withdrawals (newest first), each with its review status and note',
+      tag: 'withdrawals',
+      roles: ['admin', 'finance', 'member'],
+      response: listAnswer(withdrawalAnswer),
+      query: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { status: withdrawalStatusSchema, ...page },
+      },
+      handler: async ({ session, params, query }) => {
+        const member = params.member as string;
+        requireSubject(session, member);
+        requireMember(service, member);
+        const { offset, limit } = paging(query);
+        const all = memberWithdrawalIds(service, member)
+          .map((id) => state().withdrawals.get(id))
+          .filter(
+            (item) => item !== undefined && (query.status === undefined || item.status === query.status),
+          );
+        return {
+          total: all.length,
+          items: all
+            .slice(offset, offset + limit)
+            .map((item) => withdrawalView(service, (item as { id: string }).id)),
+        };
       },
     },
     {
@@ -429,10 +470,7 @@ function apiRoutes(service: PoolpointService): Route[] {
       query: {
         type: 'object',
         additionalProperties: false,
-        properties: {
-          status: { type: 'string', enum: ['requested', 'approved', 'paid', 'rejected'] },
-          ...page,
-        },
+        properties: { status: withdrawalStatusSchema, ...page },
       },
       handler: async ({ query }) => {
         const { offset, limit } = paging(query);
@@ -481,6 +519,7 @@ function apiRoutes(service: PoolpointService): Route[] {
     ...orderRoutes(service),
     ...storeRoutes(service),
     ...adminRoutes(service),
+    ...reportRoutes(service),
   ];
 }
 
@@ -629,6 +668,227 @@ function storeRoutes(service: PoolpointService): Route[] {
         if (!result.ok)
           throw new ServiceError(result.code === 'unknown_delivery' ? 404 : 422, result.code, result.message);
         return plainJson(result.delivery);
+      },
+    },
+  ];
+}
+
+/** An appointment kept by its client-chosen id (appointAgent carries none): `rejected` leaves the id free. */
+interface AgentAppointment {
+  readonly member: string;
+  readonly level: AgentLevel;
+  readonly region: string;
+  readonly actor: string;
+  status: 'pending' | 'accepted' | 'rejected';
+}
+
+// Answers of the routes below, for the OpenAPI document (amounts are decimal strings).
+const text = { type: 'string' };
+const nullableText = { type: 'string', nullable: true };
+const agentAnswer = object({
+  member: text,
+  level: { type: 'string', enum: [...agentLevels] },
+  region: { ...text, description: 'cut to the level: 440306 district, 440300 city, 440000 province' },
+  appointedAt: { ...nullableText, description: 'null while the read models are rebuilt after a restart' },
+  earnings: { ...nullableText, description: 'agent rewards paid to this position so far (yuan)' },
+  orders: { type: 'integer', nullable: true, description: 'orders it was paid on' },
+});
+const forcedExitAnswer = object({
+  sequence: { type: 'integer' },
+  member: text,
+  points: text,
+  gross: text,
+  payout: text,
+  atMs: { type: 'integer' },
+  at: text,
+});
+const withdrawalAnswer = object({
+  id: text,
+  member: text,
+  amount: text,
+  fee: text,
+  payout: { ...text, description: 'amount − fee: what the member receives when it is paid' },
+  status: { type: 'string', enum: ['requested', 'approved', 'paid', 'rejected'] },
+  reason: { ...nullableText, description: 'why it was rejected (null unless rejected)' },
+  note: { ...text, description: 'the reviewer’s note: the rejection reason or the payment reference' },
+  reviewer: nullableText,
+  requestedAtMs: { type: 'integer' },
+  requestedAt: text,
+  reviewedAt: nullableText,
+});
+const listAnswer = (item: Record<string, unknown>, extra: Record<string, Record<string, unknown>> = {}) =>
+  object({ total: { type: 'integer' }, ...extra, items: { type: 'array', items: item } });
+
+/** Agents whose region lies within `area`: a province code (XX0000), a city code (XXXX00) or a district. */
+function regionWithin(region: string, area: string): boolean {
+  const prefix = area.endsWith('0000') ? area.slice(0, 2) : area.endsWith('00') ? area.slice(0, 4) : area;
+  return region.startsWith(prefix);
+}
+
+/** Regional agents (区代 / 市代 / 省代): the admin appoints them; staff list them with what they have earned. */
+function agentRoutes(service: PoolpointService): Route[] {
+  // Appointments run one at a time: a retry of an id waits for the first to finish, then answers it.
+  let appointing: Promise<unknown> = Promise.resolve();
+  const serialised = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = appointing.then(work, work);
+    appointing = next.catch(() => undefined);
+    return next;
+  };
+  const save = (id: string, appointment: AgentAppointment) =>
+    service.store.putRecord('agent-appointment', id, JSON.stringify(appointment), service.clock.now());
+  const agentView = (key: string, memberIndex: number): Record<string, unknown> => {
+    const [level, region] = key.split(':') as [AgentLevel, string];
+    const known = service.readModels.current.agents.position(key);
+    return {
+      member: service.state.members.id(memberIndex),
+      level,
+      region,
+      appointedAt: known === undefined ? null : new Date(known.appointedAtMs).toISOString(),
+      earnings: known === undefined ? null : formatCents(known.earned),
+      orders: known === undefined ? null : known.orders,
+    };
+  };
+  const appoint = async (
+    id: string,
+    wanted: Omit<AgentAppointment, 'status'>,
+  ): Promise<Record<string, unknown>> => {
+    const record = await service.store.getRecord('agent-appointment', id);
+    const saved = record === null ? null : (JSON.parse(record.body) as AgentAppointment);
+    const key = agentKey(wanted.level, regionAt(wanted.region, wanted.level));
+    if (saved !== null && saved.status !== 'rejected') {
+      if (saved.member !== wanted.member || saved.level !== wanted.level || saved.region !== wanted.region)
+        throw new ServiceError(409, 'id_reused', `id ${id} reused with different content`);
+      if (saved.status === 'accepted')
+        return { outcome: 'duplicate', agent: agentView(key, service.state.agents.get(key) as number) };
+    }
+    // What the rules would refuse is refused before the id is claimed, so a refusal leaves no trace.
+    const memberIndex = service.state.members.indexOf(wanted.member);
+    if (memberIndex === NOBODY)
+      throw new ServiceError(404, 'unknown_member', `agent ${wanted.member} is not a member`);
+    const holder = service.state.agents.get(key);
+    const finishing = saved?.status === 'pending' && holder === memberIndex; // an earlier attempt was cut short
+    if (holder !== undefined && !finishing) {
+      throw new ServiceError(
+        409,
+        'agent_exists',
+        `region ${key.split(':')[1]} already has a ${wanted.level} agent (${service.state.members.id(holder)})`,
+      );
+    }
+    if (!finishing) {
+      await save(id, { ...wanted, status: 'pending' });
+      const outcome = await service.submit({
+        type: 'appointAgent',
+        member: wanted.member,
+        level: wanted.level,
+        region: wanted.region,
+      });
+      if (outcome.kind === 'rejected') {
+        await save(id, { ...wanted, status: 'rejected' });
+        throw new ServiceError(
+          statusOf(outcome.rejection),
+          outcome.rejection.code,
+          outcome.rejection.message,
+        );
+      }
+    }
+    await save(id, { ...wanted, status: 'accepted' });
+    await service.audit(wanted.actor, 'agent.appoint', {
+      id,
+      member: wanted.member,
+      level: wanted.level,
+      region: wanted.region,
+    });
+    return { outcome: 'accepted', agent: agentView(key, memberIndex) };
+  };
+  return [
+    {
+      method: 'POST',
+      path: '/v1/agents',
+      summary:
+        'Appoint a regional agent (district, city or province) of a region code; paid on orders in its region (级差)',
+      tag: 'agents',
+      roles: ['admin'],
+      response: object({ outcome: { type: 'string', enum: ['accepted', 'duplicate'] }, agent: agentAnswer }),
+      body: object({
+        id: idSchema,
+        member: idSchema,
+        level: { type: 'string', enum: [...agentLevels] },
+        region: { type: 'string', pattern: '^\\d{6}$', examples: ['440306'] },
+      }),
+      handler: async ({ body, session }) =>
+        serialised(() =>
+          appoint(String(body.id), {
+            member: String(body.member),
+            level: body.level as AgentLevel,
+            region: String(body.region),
+            actor: (session as Session).account,
+          }),
+        ),
+    },
+    {
+      method: 'GET',
+      path: '/v1/agents',
+      summary: 'Regional agents in appointment order, with the agent rewards paid to each so far',
+      tag: 'agents',
+      roles: ['admin', 'finance'],
+      response: listAnswer(agentAnswer, { complete: { type: 'boolean' } }),
+      query: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          search: { type: 'string', maxLength: 64 },
+          level: { type: 'string', enum: [...agentLevels] },
+          region: { type: 'string', pattern: '^\\d{6}$' },
+          ...page,
+        },
+      },
+      handler: async ({ query }) => {
+        const { offset, limit } = paging(query);
+        const search = (query.search ?? '').toLowerCase();
+        const members = service.state.members;
+        const matching = [...service.state.agents.entries()].filter(([key, member]) => {
+          const [level, region] = key.split(':') as [string, string];
+          if (query.level !== undefined && level !== query.level) return false;
+          if (query.region !== undefined && !regionWithin(region, query.region)) return false;
+          return search === '' || members.id(member).toLowerCase().includes(search);
+        });
+        return {
+          total: matching.length,
+          complete: service.readModels.progress.complete,
+          items: matching.slice(offset, offset + limit).map(([key, member]) => agentView(key, member)),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/forced-exits',
+      summary: 'Forced exits (出局), newest first: member, points sold, gross, payout, when',
+      tag: 'platform',
+      roles: ['admin', 'finance'],
+      response: listAnswer(forcedExitAnswer, {
+        forcedExits: {
+          type: 'integer',
+          description: 'all forced exits ever (the list keeps the newest 10,000)',
+        },
+        complete: { type: 'boolean' },
+      }),
+      query: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { member: idSchema, ...page },
+      },
+      handler: async ({ query }) => {
+        const { offset, limit } = paging(query);
+        const exits = service.activity.forcedExits(query.member ?? null);
+        return {
+          total: exits.length,
+          // All forced exits ever; the list keeps the newest forcedExitsMax.
+          forcedExits: service.state.forcedExits,
+          complete: service.readModels.progress.complete,
+          items: exits
+            .slice(offset, offset + limit)
+            .map((exit) => ({ ...exit, at: new Date(exit.atMs).toISOString() })),
+        };
       },
     },
   ];
@@ -828,16 +1088,36 @@ function paymentFailure(error: unknown): never {
   throw error;
 }
 
+const withdrawalStatusSchema = { type: 'string', enum: ['requested', 'approved', 'paid', 'rejected'] };
+
+/**
+ * A withdrawal as callers see it: `status` requested → approved → paid, or rejected; `reason` is the
+ * note of a rejection (the payment reference of a payout stays in `note`); `payout` = amount − fee.
+ */
 function withdrawalView(service: PoolpointService, id: string): Record<string, unknown> {
   const withdrawal = service.state.withdrawals.get(id);
   if (withdrawal === undefined)
     throw new ServiceError(404, 'unknown_withdrawal', `${id} is not a withdrawal`);
+  const reviewedAtMs = service.readModels.current.withdrawals.reviewedAt(id);
   return {
     ...withdrawal,
     amount: formatCents(withdrawal.amount),
     fee: formatCents(withdrawal.fee),
+    payout: formatCents(cents(withdrawal.amount - withdrawal.fee)),
+    reason: withdrawal.status === 'rejected' ? withdrawal.note : null,
     requestedAt: new Date(withdrawal.requestedAtMs).toISOString(),
+    reviewedAt: reviewedAtMs === null ? null : new Date(reviewedAtMs).toISOString(),
   };
+}
+
+/** A member's withdrawal ids, newest first: from the read model, or the state while it is rebuilt. */
+function memberWithdrawalIds(service: PoolpointService, member: string): string[] {
+  if (service.readModels.progress.complete)
+    return [...service.readModels.current.withdrawals.ids(member)].reverse();
+  const ids: string[] = [];
+  for (const withdrawal of service.state.withdrawals.values())
+    if (withdrawal.member === member) ids.push(withdrawal.id);
+  return ids.reverse();
 }
 
 const orderSchema = object({ id: idSchema, member: idSchema, merchant: idSchema, amount: moneySchema });
@@ -1041,6 +1321,7 @@ function adminRoutes(service: PoolpointService): Route[] {
       },
     },
     ...applicationRoutes(service),
+    ...agentRoutes(service),
     {
       method: 'GET',
       path: '/v1/merchants/:merchant',

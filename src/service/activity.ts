@@ -1,13 +1,21 @@
 // Read models beside the state, fed every event the process applies (loaded, followed or
-// written): recent activity per member and per merchant, the price over time, configuration
-// history. Bounded everywhere; they hold what a console shows, not what the rules need.
+// written, and after a restart the whole log again: projections.ts): recent activity per member
+// and per merchant, the price over time, configuration history, forced exits. Bounded everywhere;
+// they hold what a console shows, not what the rules need.
 import type { Event } from '../domain/messages.ts';
 import { printedPrice } from '../domain/report.ts';
 import type { State } from '../domain/state.ts';
 import { formatCents, formatMicros } from '../domain/units.ts';
+import type { Projection } from './projections.ts';
+
+const reviewedStatus = { approve: 'approved', reject: 'rejected', paid: 'paid' } as const;
 
 export const activityPerSubjectMax = 200;
 export const priceSamplesMax = 5_000;
+/** Configuration changes kept (the newest); each is also in the log. */
+export const configHistoryMax = 1_000;
+/** Forced exits kept for the admin's list (newest); the state counts all of them. */
+export const forcedExitsMax = 10_000;
 /** One price sample per this many milliseconds of log time at most. */
 const priceSampleIntervalMs = 60_000;
 
@@ -25,12 +33,22 @@ export interface PriceSample {
   readonly supply: string;
 }
 
-export class Activity {
+export interface ForcedExitEntry {
+  readonly sequence: number;
+  readonly atMs: number;
+  readonly member: string;
+  readonly points: string;
+  readonly gross: string;
+  readonly payout: string;
+}
+
+export class Activity implements Projection {
   private readonly byMember = new Map<string, ActivityEntry[]>();
   private readonly byMerchant = new Map<string, ActivityEntry[]>();
   readonly prices: PriceSample[] = [];
   readonly configHistory: { sequence: number; atMs: number; actor: string | null; config: unknown }[] = [];
-  forcedExitsRecent: ActivityEntry[] = [];
+  /** Oldest first; trimmed to the newest forcedExitsMax now and then (forcedExits). */
+  private readonly exits: ForcedExitEntry[] = [];
 
   memberActivity(member: string): readonly ActivityEntry[] {
     return this.byMember.get(member) ?? [];
@@ -38,6 +56,12 @@ export class Activity {
 
   merchantActivity(merchant: string): readonly ActivityEntry[] {
     return this.byMerchant.get(merchant) ?? [];
+  }
+
+  /** Forced exits, newest first (at most forcedExitsMax kept), optionally of one member. */
+  forcedExits(member: string | null): readonly ForcedExitEntry[] {
+    const kept = this.exits.slice(-forcedExitsMax).reverse();
+    return member === null ? kept : kept.filter((entry) => entry.member === member);
   }
 
   /** Called after the event has been applied to the state. */
@@ -106,14 +130,11 @@ export class Activity {
           payout: formatCents(event.payout),
         };
         add(this.byMember, event.member, 'forced_exit', entry);
-        this.forcedExitsRecent.unshift({
-          sequence,
-          atMs,
-          kind: 'forced_exit',
-          summary: { member: event.member, ...entry },
-        });
-        if (this.forcedExitsRecent.length > activityPerSubjectMax)
-          this.forcedExitsRecent.length = activityPerSubjectMax;
+        this.exits.push({ sequence, atMs, member: event.member, ...entry });
+        // Trimmed in one go past twice the bound, so that an exit costs O(1) on average.
+        if (this.exits.length >= 2 * forcedExitsMax) this.exits.splice(0, this.exits.length - forcedExitsMax);
+        // A forced exit moves the price (its fee stays in the pool) and may empty the supply.
+        this.samplePrice(state, atMs);
         break;
       }
       case 'WithdrawalRequested':
@@ -122,17 +143,37 @@ export class Activity {
           amount: formatCents(event.command.amount),
         });
         break;
+      case 'WithdrawalReviewed': {
+        // The withdrawal's member and amount never change after its request.
+        const withdrawal = state.withdrawals.get(event.command.withdrawal);
+        if (withdrawal === undefined) break;
+        const status = reviewedStatus[event.command.decision];
+        add(this.byMember, withdrawal.member, `withdrawal.${status}`, {
+          withdrawal: withdrawal.id,
+          amount: formatCents(withdrawal.amount),
+          note: event.command.note,
+        });
+        break;
+      }
       case 'PoolInjected':
         this.samplePrice(state, atMs);
         break;
       case 'ConfigChanged':
         this.configHistory.push({ sequence, atMs, actor: event.actor ?? null, config: event.config });
+        if (this.configHistory.length > configHistoryMax) this.configHistory.shift();
+        // While the supply is zero the printed price is the configured initial price.
+        this.samplePrice(state, atMs);
         break;
       default:
         break;
     }
   };
 
+  /**
+   * Every event that can move the pool, the supply or the printed price samples it, so the sample
+   * a batch leaves is the state after its last such event: the same whether the event was fed
+   * live (with the state after the whole batch) or replayed (with the state after the event).
+   */
   private samplePrice(state: State, atMs: number): void {
     const last = this.prices[this.prices.length - 1];
     const sample = {

@@ -1,8 +1,11 @@
 // Demo data for a first start: staff and merchant logins, stores in real region codes (Shenzhen
-// Bao'an, Guangzhou Tianhe, Beijing Chaoyang), members in referral chains, agents, and a history
-// of paid and settled orders so the price has moved. Passwords are generated and printed once.
+// Bao'an, Guangzhou Tianhe, Beijing Chaoyang), members in referral chains, agents, and thirty days
+// of paid orders written as they happened: the service's clock is set back to thirty-one days ago
+// and stepped forward, each step reporting the orders paid by then and settling those past their
+// hold window, so the price chart has a point per step instead of one. Passwords are generated and
+// printed once.
 import { randomBytes } from 'node:crypto';
-import type { Command } from '../domain/messages.ts';
+import type { Command, Pay } from '../domain/messages.ts';
 import { cents, micros } from '../domain/units.ts';
 import { newId } from './accounts.ts';
 import type { PoolpointService } from './service.ts';
@@ -53,15 +56,21 @@ export async function seedDemo(service: PoolpointService): Promise<DemoLogins> {
   setup.push({ type: 'appointAgent', member: members[5] as string, level: 'district', region: '440306' });
   setup.push({ type: 'appointAgent', member: members[6] as string, level: 'city', region: '440300' });
   setup.push({ type: 'appointAgent', member: members[7] as string, level: 'province', region: '440000' });
-  await service.submitMany(setup);
+  const dayMs = 24 * 3600 * 1000;
+  const startMs = nowMs - 31 * dayMs;
+  service.clock.pin(startMs);
+  try {
+    await service.submitMany(setup);
+    await replayHistory(service, history(members, merchantIds, nowMs), startMs, nowMs);
+  } finally {
+    service.clock.pin(null);
+  }
   for (const [index, merchant] of merchantIds.entries())
     await account(`store${index + 1}`, 'merchant', merchant);
   for (const [index, member] of members.slice(0, 6).entries())
     await account(`member${index + 1}`, 'member', member);
   const key = await service.accounts.createApiKey('demo-shop', nowMs);
   lines.push(`shop API key (x-api-key): ${key}`);
-  await service.submitMany(history(members, merchantIds, nowMs));
-  await service.settleDue();
   await service.submitMany(
     members.slice(8, 12).map((member, index) => ({
       type: 'sell',
@@ -73,10 +82,35 @@ export async function seedDemo(service: PoolpointService): Promise<DemoLogins> {
   return { lines };
 }
 
-/** Thirty days of paid orders; all but the last week's have passed their hold window. */
-function history(members: readonly string[], merchants: readonly string[], nowMs: number): Command[] {
+/** The clock moves through the history in steps of this much (a point of the price chart each). */
+const historyStepMs = 3 * 3600 * 1000;
+
+/**
+ * From `startMs` to `endMs`, a step at a time: the orders paid by then are reported (with their own
+ * payment times) and the orders past their hold window settle, in time order, as they would have.
+ */
+async function replayHistory(
+  service: PoolpointService,
+  orders: readonly Pay[],
+  startMs: number,
+  endMs: number,
+): Promise<void> {
+  let next = 0;
+  // Bounded: (endMs − startMs) / historyStepMs steps.
+  for (let atMs = startMs; atMs < endMs + historyStepMs; atMs += historyStepMs) {
+    const stepMs = Math.min(atMs, endMs);
+    service.clock.pin(stepMs);
+    const due: Pay[] = [];
+    while (next < orders.length && (orders[next] as Pay).paidAtMs <= stepMs) due.push(orders[next++] as Pay);
+    if (due.length > 0) await service.submitMany(due);
+    await service.settleDue();
+  }
+}
+
+/** Thirty days of paid orders in time order; all but the last week's pass their hold window. */
+function history(members: readonly string[], merchants: readonly string[], nowMs: number): Pay[] {
   const dayMs = 24 * 3600 * 1000;
-  const commands: Command[] = [];
+  const commands: Pay[] = [];
   for (let day = 30; day >= 1; day -= 1) {
     for (let slot = 0; slot < 4; slot += 1) {
       const index = (day * 7 + slot * 5) % members.length;
@@ -86,7 +120,7 @@ function history(members: readonly string[], merchants: readonly string[], nowMs
         member: members[index] as string,
         merchant: merchants[(day + slot) % merchants.length] as string,
         amount: cents(BigInt(2_000 + ((day * 137 + slot * 911) % 48_000))),
-        paidAtMs: nowMs - day * dayMs + slot * 3600 * 1000,
+        paidAtMs: nowMs - day * dayMs + slot * 6 * 3600 * 1000, // spread over the day
       });
     }
   }

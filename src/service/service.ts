@@ -8,9 +8,13 @@ import { BusyError, type SequencerOptions, SequencerStoppedError } from '../stor
 import type { EventStore } from '../store/store.ts';
 import { Accounts, LoginThrottle, serviceSecret } from './accounts.ts';
 import { Activity } from './activity.ts';
-import { type Clock, systemClock } from './clock.ts';
+import { AgentEarnings } from './agents.ts';
+import { type Clock, ServiceClock, systemClock } from './clock.ts';
 import { SandboxPaymentProvider } from './payments.ts';
+import { ReadModels } from './projections.ts';
+import { Reports } from './reports.ts';
 import { WebhookDispatcher } from './webhooks.ts';
+import { MemberWithdrawals } from './withdrawals.ts';
 
 /** An expected failure, with the HTTP status the edge gives it. */
 export class ServiceError extends Error {
@@ -54,6 +58,8 @@ export interface ServiceOptions {
   /** Where webhooks go (the shop's endpoint); null or absent: logged as skipped. */
   readonly webhookUrl?: string | null;
   readonly webhookSecret?: string;
+  /** This process's public URL, told to standbys while it leads (default: POOLPOINT_PUBLIC_URL). */
+  readonly publicUrl?: string | null;
 }
 
 /** The shop hears of settlements, mints, forced exits and withdrawal changes (written by this process). */
@@ -102,6 +108,20 @@ function notify(webhooks: WebhookDispatcher, events: readonly Event[]): void {
   }
 }
 
+/**
+ * The read models beside the state (projections.ts). Each is fed every event in log order, live,
+ * and after a restart from a snapshot a fresh set is fed the whole log in the background. To add a
+ * read model, add it here (a projection with `record(event, sequence, atMs, state)`): it is then fed
+ * and rebuilt like the others, and read as `service.readModels.current.NAME`.
+ */
+export const makeReadModels = () => ({
+  activity: new Activity(),
+  agents: new AgentEarnings(),
+  withdrawals: new MemberWithdrawals(),
+  reports: new Reports(),
+});
+export type ReadModelSet = ReturnType<typeof makeReadModels>;
+
 /** Paid orders settled per scheduler pass, so one pass never holds the writer for long. */
 const settlementsPerPassMax = 10_000;
 
@@ -111,8 +131,8 @@ export class PoolpointService {
   private constructor(
     readonly node: LedgerNode,
     readonly accounts: Accounts,
-    readonly activity: Activity,
-    readonly clock: Clock,
+    readonly readModels: ReadModels<ReadModelSet>,
+    readonly clock: ServiceClock,
     readonly secret: string,
     readonly throttle: LoginThrottle,
     readonly webhooks: WebhookDispatcher,
@@ -120,11 +140,12 @@ export class PoolpointService {
   ) {}
 
   static async open(options: ServiceOptions): Promise<PoolpointService> {
-    const clock = options.clock ?? systemClock;
-    const activity = new Activity();
+    const clock = new ServiceClock(options.clock ?? systemClock);
+    const readModels = new ReadModels(makeReadModels);
     const node = await LedgerNode.start(options.database, {
-      onEvent: activity.record,
+      onEvent: readModels.record,
       sequencer: { now: () => clock.now(), ...options.sequencer },
+      address: options.publicUrl ?? process.env.POOLPOINT_PUBLIC_URL ?? null,
     });
     const secret = await serviceSecret(node.store, clock.now());
     const webhooks = new WebhookDispatcher({
@@ -137,7 +158,7 @@ export class PoolpointService {
     const service = new PoolpointService(
       node,
       accounts,
-      activity,
+      readModels,
       clock,
       secret,
       new LoginThrottle(),
@@ -146,7 +167,14 @@ export class PoolpointService {
     );
     const every = options.settleEveryMs ?? 1_000;
     if (every > 0) service.scheduleSettlement(every);
+    // In the background: start-up does not wait for a long log (progress: readModels.progress).
+    void readModels.rebuildFrom(node.store, node.snapshotSequence);
     return service;
+  }
+
+  /** Recent activity, price history, configuration history, forced exits. */
+  get activity(): Activity {
+    return this.readModels.current.activity;
   }
 
   get state(): State {
@@ -165,7 +193,9 @@ export class PoolpointService {
       return outcomes;
     } catch (error) {
       if (error instanceof BusyError) throw new ServiceError(503, 'busy', error.message);
-      if (error instanceof NotLeaderError) throw new ServiceError(503, 'not_leader', error.message);
+      if (error instanceof NotLeaderError) {
+        throw new ServiceError(503, 'not_leader', (await this.node.notLeaderError()).message);
+      }
       if (error instanceof SequencerStoppedError) throw new ServiceError(503, 'stopped', error.message);
       throw error;
     }
@@ -218,6 +248,7 @@ export class PoolpointService {
     await this.webhooks.close();
     if (this.settleTimer !== null) clearTimeout(this.settleTimer);
     this.settleTimer = null;
+    await this.readModels.stop();
     await this.node.close();
   }
 }

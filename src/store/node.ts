@@ -4,6 +4,7 @@
 // over within seconds when the leader's session ends. A leader that loses its lock stops writing
 // at once and reports it: the process should exit and start again as a standby.
 
+import { hostname } from 'node:os';
 import type { State } from '../domain/state.ts';
 import { catchUp, type EventListener, loadState, openStore } from './ledger.ts';
 import { defaultSequencerOptions, Sequencer, type SequencerOptions } from './sequencer.ts';
@@ -20,6 +21,8 @@ export interface NodeOptions {
   readonly onLeadershipLost?: (error: Error) => void;
   /** Told of every event this process applies: loaded, followed, or written (read models). */
   readonly onEvent?: EventListener;
+  /** Where clients reach this process (its public URL), told to standbys while it leads; null if unknown. */
+  readonly address?: string | null;
 }
 
 export const defaultNodeOptions: NodeOptions = { followMs: 250, sequencer: {} };
@@ -29,10 +32,22 @@ const followPagesMax = 4;
 
 export class NotLeaderError extends Error {
   readonly code = 'not_leader';
-  constructor() {
-    super('this process is a standby: send writes to the leader');
+  constructor(leader = '') {
+    super(`this process is a standby: send writes to the leader${leader === '' ? '' : ` (${leader})`}`);
     this.name = 'NotLeaderError';
   }
+}
+
+/** The record kind and id where the leader says who and where it is (operational, not ledger state). */
+const leaderRecord = { kind: 'cluster', id: 'leader' } as const;
+
+interface LeaderNotice {
+  readonly address: string | null;
+  readonly host: string;
+  readonly pid: number;
+  readonly sinceMs: number;
+  /** Set when it stopped leading on purpose (closed). */
+  readonly leftAtMs?: number;
 }
 
 export class LedgerNode {
@@ -44,12 +59,16 @@ export class LedgerNode {
   private closed = false;
   /** Set as soon as this process starts taking over, so that no follow tick starts after it. */
   private takingOver = false;
+  private leadingSinceMs: number | null = null;
+  private lostLeadership = false;
 
   private constructor(
     readonly store: EventStore,
     readonly state: State,
     private head: LogHead,
     private readonly options: NodeOptions,
+    /** The snapshot the state was loaded from (0: replayed from the first event): read models before it were not fed. */
+    readonly snapshotSequence: number,
   ) {}
 
   static async start(database: string, options: Partial<NodeOptions> = {}): Promise<LedgerNode> {
@@ -60,11 +79,11 @@ export class LedgerNode {
       : await (await import('./postgres.ts')).PostgresStore.open(database, {
           onLeadershipLost: (error) => node?.leadershipLost(error),
         });
-    const { state, head } = await loadState(
+    const { state, head, snapshotSequence } = await loadState(
       store,
       settings.onEvent === undefined ? {} : { onEvent: settings.onEvent },
     );
-    node = new LedgerNode(store, state, head, settings);
+    node = new LedgerNode(store, state, head, settings, snapshotSequence);
     await node.elect();
     return node;
   }
@@ -121,6 +140,55 @@ export class LedgerNode {
     });
     this.role = 'leader';
     this.options.onRole?.('leader');
+    if (this.store.kind === 'postgres') await this.announce({}); // only PostgreSQL has standbys
+  }
+
+  /** Tells standbys where the leader is; a failure only costs them the hint. */
+  private async announce(extra: { leftAtMs?: number }): Promise<void> {
+    const nowMs = Date.now();
+    this.leadingSinceMs ??= nowMs;
+    const notice: LeaderNotice = {
+      address: this.options.address ?? null,
+      host: hostname(),
+      pid: process.pid,
+      sinceMs: this.leadingSinceMs,
+      ...extra,
+    };
+    await this.store
+      .putRecord(leaderRecord.kind, leaderRecord.id, JSON.stringify(notice), nowMs)
+      .catch((error: Error) => process.emitWarning(`leader notice not saved: ${error.message}`));
+  }
+
+  /**
+   * A leader that stops on purpose says so, so that standbys do not send clients to it; only if the
+   * notice is still its own (a leader that lost its lock must not overwrite its successor's).
+   */
+  private async announceLeaving(): Promise<void> {
+    if (this.lostLeadership) return;
+    const record = await this.store.getRecord(leaderRecord.kind, leaderRecord.id).catch(() => null);
+    const notice = record === null ? null : (JSON.parse(record.body) as LeaderNotice);
+    if (notice?.pid !== process.pid || notice.host !== hostname() || notice.sinceMs !== this.leadingSinceMs)
+      return;
+    await this.announce({ leftAtMs: Date.now() });
+  }
+
+  /**
+   * Why this process cannot write, and where the leader is as far as it knows: the error a standby
+   * answers a write with.
+   */
+  async notLeaderError(): Promise<NotLeaderError> {
+    const record = await this.store.getRecord(leaderRecord.kind, leaderRecord.id).catch(() => null);
+    if (record === null) return new NotLeaderError('no leader has announced itself yet');
+    const notice = JSON.parse(record.body) as LeaderNotice;
+    const who = `${notice.address ?? 'address not configured (POOLPOINT_PUBLIC_URL)'}: process ${notice.pid} on ${notice.host}`;
+    if (notice.leftAtMs !== undefined) {
+      return new NotLeaderError(
+        `the last leader, ${who}, stopped at ${new Date(notice.leftAtMs).toISOString()}; a standby takes over within seconds`,
+      );
+    }
+    return new NotLeaderError(
+      `the leader is ${who}, leading since ${new Date(notice.sinceMs).toISOString()}`,
+    );
   }
 
   private listener(): { onEvent?: EventListener } {
@@ -128,16 +196,19 @@ export class LedgerNode {
   }
 
   private leadershipLost(error: Error): void {
+    this.lostLeadership = true;
     this.sequencerOrNull?.halt(`leadership lost (${error.message})`);
     this.options.onLeadershipLost?.(error);
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     this.stopWaiting.abort();
     if (this.followTimer !== null) clearTimeout(this.followTimer);
     await this.following.catch(() => undefined);
     await this.sequencerOrNull?.close();
+    if (this.role === 'leader' && this.store.kind === 'postgres') await this.announceLeaving();
     await this.store.close();
   }
 }

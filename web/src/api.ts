@@ -49,6 +49,34 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?
 
 export const get = <T>(path: string): Promise<T> => api<T>('GET', path);
 export const post = <T>(path: string, body: unknown = undefined): Promise<T> => api<T>('POST', path, body);
+export const put = <T>(path: string, body: unknown): Promise<T> => api<T>('PUT', path, body);
+
+/** Fetches a file (a CSV export) and hands it to the browser as a download named by the server. */
+export async function download(path: string): Promise<string> {
+  const headers: Record<string, string> = {};
+  if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
+  const response = await fetch(path, { headers, credentials: 'same-origin' });
+  if (!response.ok) {
+    const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    if (response.status === 401) onUnauthenticated();
+    throw new ApiError(
+      response.status,
+      String(json.code ?? 'error'),
+      String(json.message ?? response.statusText),
+    );
+  }
+  const disposition = response.headers.get('content-disposition') ?? '';
+  const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'export.csv';
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return name;
+}
 
 // The shapes the console reads (see /openapi.json); money and points are decimal strings.
 export type Role = 'admin' | 'finance' | 'merchant' | 'member' | 'shop';
@@ -100,6 +128,10 @@ export interface Withdrawal {
   note: string;
   reviewer: string | null;
   requestedAtMs: number;
+  /** amount − fee; the reason of a rejection; when it was last reviewed (ISO). */
+  payout?: string;
+  reason?: string | null;
+  reviewedAt?: string | null;
 }
 
 export interface MerchantDetail {
@@ -116,3 +148,63 @@ export interface Page<T> {
   total: number;
   items: T[];
 }
+
+/** Figures of one day (or their sum) in the operator's time zone; money as decimal strings. */
+export interface DayFigures {
+  ordersPaid: number;
+  volumePaid: string;
+  ordersSettled: number;
+  volumeSettled: string;
+  commission: string;
+  inflow: string;
+  budget: string;
+  rewardsPaid: string;
+  refunds: number;
+  refundedAmount: string;
+  forcedExits: number;
+}
+
+export interface DailyReport {
+  utcOffset: string;
+  from: string;
+  to: string;
+  days: (DayFigures & { day: string })[];
+  totals: DayFigures;
+  complete: boolean;
+}
+
+export interface ReportSummary extends DayFigures {
+  utcOffset: string;
+  budgetUnused: string;
+  rewardsByKind: Record<string, string>;
+}
+
+export interface Referrer {
+  member: string;
+  referred: number;
+  direct: string;
+  indirect: string;
+  referralRewards: string;
+  rewardsTotal: string;
+}
+
+export interface Agent {
+  member: string;
+  level: 'district' | 'city' | 'province';
+  region: string;
+  appointedAt: string | null;
+  earnings: string | null;
+  orders: number | null;
+}
+
+export interface ForcedExit {
+  member: string;
+  points: string;
+  gross: string;
+  payout: string;
+  atMs: number;
+  at: string;
+}
+
+// The compliance shapes live with their translation (compliance.ts), which a Node test also reads.
+export type { ConfigValue, Finding, PlainConfig } from './compliance';

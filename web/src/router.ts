@@ -53,7 +53,21 @@ const routes: RouteRecordRaw[] = [
         meta: { roles: ['admin'] },
       },
       { path: 'admin/audit', component: () => import('./views/AuditPage.vue'), meta: { roles: ['admin'] } },
+      { path: 'admin/agents', component: () => import('./views/AgentsPage.vue'), meta: { roles: staff } },
+      { path: 'admin/orders', component: () => import('./views/OrdersPage.vue'), meta: { roles: staff } },
+      {
+        path: 'admin/applications',
+        component: () => import('./views/ApplicationsPage.vue'),
+        meta: { roles: ['admin'] },
+      },
+      { path: 'admin/config', component: () => import('./views/ConfigPage.vue'), meta: { roles: ['admin'] } },
+      {
+        path: 'admin/webhooks',
+        component: () => import('./views/WebhooksPage.vue'),
+        meta: { roles: ['admin'] },
+      },
       { path: 'finance', component: () => import('./views/WithdrawalsPage.vue'), meta: { roles: staff } },
+      { path: 'finance/reports', component: () => import('./views/ReportsPage.vue'), meta: { roles: staff } },
       {
         path: 'merchant',
         component: () => import('./views/MerchantPage.vue'),

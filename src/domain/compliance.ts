@@ -91,7 +91,7 @@ function teamPay(config: Config): Finding {
     return {
       rule: 'team-based pay',
       level: 'green',
-      reason: 'no pay by the results of a team (level differential, peer rewards and dividends are off)',
+      reason: 'no pay by the results of a team (level differential and peer rewards are off)',
       source: sources.pyramid,
     };
   }

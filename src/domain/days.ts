@@ -19,3 +19,10 @@ export function parseDay(input: unknown): number | null {
 export function formatDay(day: number): string {
   return new Date(day * msPerDay).toISOString().slice(0, 10);
 }
+
+/** The day number of a day read back from a snapshot: one that is not a date is corrupt data, an error. */
+export function storedDay(input: unknown, what: string): number {
+  const day = parseDay(input);
+  if (day === null) throw new Error(`snapshot: ${what} ${JSON.stringify(input)} is not a YYYY-MM-DD date`);
+  return day;
+}

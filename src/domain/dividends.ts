@@ -3,7 +3,7 @@
 // daily settlement pays the pool out to the shareholders in proportion to their weights, and what
 // the floors leave stays in the pool for the next day. Off by default (share 0).
 import { ConfigError } from './config-error.ts';
-import { formatDay, parseDay } from './days.ts';
+import { formatDay, parseDay, storedDay } from './days.ts';
 import { type MemberIndex, NOBODY, Slot } from './members.ts';
 import type {
   DividendPayment,
@@ -183,7 +183,9 @@ export function applyDividendsSettled(state: State, event: DividendsSettled): vo
   }
   assert(paid <= event.pool, 'dividends within the pool');
   book.addToPool(-paid);
-  book.lastDay = parseDay(event.command.day);
+  const day = parseDay(event.command.day);
+  assert(day !== null, 'a dividend day');
+  book.lastDay = day;
 }
 
 export function dividendsReceived(state: State, member: MemberIndex): Cents {
@@ -212,7 +214,7 @@ export function dividendSnapshotOf(book: DividendBook): DividendSnapshot | undef
 export function loadDividends(book: DividendBook, snapshot: DividendSnapshot | undefined): void {
   if (snapshot === undefined) return;
   book.addToPool(BigInt(snapshot.pool));
-  book.lastDay = snapshot.lastDay === null ? null : parseDay(snapshot.lastDay);
+  book.lastDay = snapshot.lastDay === null ? null : storedDay(snapshot.lastDay, 'dividends.lastDay');
   for (const [member, weight] of snapshot.weights) book.setWeight(member, BigInt(weight));
   for (const [member, amount] of snapshot.received) book.received.set(member, cents(BigInt(amount)));
 }

@@ -4,7 +4,14 @@
 import { recordCampaignOrder } from './campaigns.ts';
 import { type Config, parseConfig } from './config.ts';
 import { applyDividendsSettled, applyShareholderSet } from './dividends.ts';
-import { applyCoinsGranted, applyLockedReleased, settleCoins, settleLockedAtExit } from './legacy.ts';
+import {
+  applyCoinsGranted,
+  applyLockedReleased,
+  lockedExitPart,
+  lockedOf,
+  settleCoins,
+  settleLockedAtExit,
+} from './legacy.ts';
 import type {
   Event,
   MemberForcedOut,
@@ -175,6 +182,11 @@ function applySettlement(
   }
   const platformShare = commission - inflow - rewardsPaid;
   assert(inflow >= 0n && platformShare >= 0n, 'pool inflow and rewards within the commission');
+  // The locked points are the rule's (a stored event that dropped them would free coin-bought points).
+  assert(
+    (event.locked ?? 0n) === lockedOf(minted, coins, order.amount),
+    'the locked part of the points minted',
+  );
   let platformNet = platformShare;
   const dividend = event.dividend;
   if (dividend !== undefined) {
@@ -183,7 +195,6 @@ function applySettlement(
     platformNet -= dividend;
   }
   if (coins !== undefined && coins > 0n) {
-    assert((event.locked ?? 0n) <= minted, 'locked points within the points minted');
     // An immediate order pays its coins now; a paid order paid them when it was accepted.
     if (event.type === 'OrderSettled') state.legacy.addCoins(buyer, -coins);
     settleCoins(state, buyer, coins, event.locked);
@@ -257,6 +268,13 @@ function forceOut(state: State, event: MemberForcedOut, member: MemberIndex): vo
   const members = state.members;
   assert(members.cycleOpen[member] === 1, `forced exit of ${event.member} without an open cycle`);
   assert(event.points === members.points(member), 'a forced exit sells all holdings');
+  // The locked parts are there exactly when locked points are held, as the rule splits the payout:
+  // a stored exit that dropped them would leave locked points on nothing and free the locked cash.
+  const lockedPart = event.points > 0n ? lockedExitPart(state, member, event.points, event.payout) : null;
+  assert(
+    event.locked === lockedPart?.locked && event.lockedPayout === lockedPart?.lockedPayout,
+    'a forced exit carries the locked parts of its payout',
+  );
   if (event.points > 0n) removePoints(state, member, event.points, event.payout);
   if (event.locked !== undefined) settleLockedAtExit(state, member, event);
   members.cycleOpen[member] = 0;

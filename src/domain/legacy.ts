@@ -8,7 +8,7 @@
 // The per-member figures live in columns of their own, allocated on the first grant: with the
 // program unused, no member row grows and no order pays for it.
 import { ConfigError } from './config-error.ts';
-import { formatDay, parseDay } from './days.ts';
+import { formatDay, parseDay, storedDay } from './days.ts';
 import { checkedInt64, type MemberIndex, NOBODY, Slot } from './members.ts';
 import type { CoinsGranted, GrantCoins, LockedReleased, MemberForcedOut, ReleaseLocked } from './messages.ts';
 import { type Rejection, rejection } from './messages.ts';
@@ -52,7 +52,7 @@ export function parseLegacyConfig(raw: unknown): LegacyConfig {
     if (key !== 'enabled' && key !== 'releaseDays') throw new ConfigError(`legacy.${key}`, 'unknown key');
   }
   const input = raw as LegacyConfigInput;
-  const enabled = input.enabled ?? defaultLegacyConfig.enabled;
+  const enabled = input.enabled === undefined ? defaultLegacyConfig.enabled : input.enabled;
   if (typeof enabled !== 'boolean') throw new ConfigError('legacy.enabled', 'must be true or false');
   let releaseDays = defaultLegacyConfig.releaseDays;
   if (input.releaseDays !== undefined) {
@@ -493,7 +493,8 @@ export function loadLegacy(book: LegacyBook, snapshot: LegacySnapshot | undefine
   if (snapshot === undefined) return;
   book.granted = cents(BigInt(snapshot.granted));
   book.redeemed = cents(BigInt(snapshot.redeemed));
-  book.lastReleaseDay = snapshot.lastReleaseDay === null ? null : parseDay(snapshot.lastReleaseDay);
+  book.lastReleaseDay =
+    snapshot.lastReleaseDay === null ? null : storedDay(snapshot.lastReleaseDay, 'legacy.lastReleaseDay');
   for (const [member, coins, points, cash] of snapshot.accounts) {
     book.load(member, BigInt(coins), BigInt(points), BigInt(cash));
   }
@@ -503,7 +504,7 @@ export function loadLegacy(book: LegacyBook, snapshot: LegacySnapshot | undefine
       kind,
       amount: BigInt(amount),
       days,
-      firstDay: firstDay === null ? null : parseDay(firstDay),
+      firstDay: firstDay === null ? null : storedDay(firstDay, "a lot's firstDay"),
       released,
     });
     book.lots.set(member, lots);

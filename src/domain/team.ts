@@ -125,7 +125,7 @@ export function parseLevels(raw: unknown): readonly Level[] {
 export function parseTeamRewards(raw: unknown): TeamRewards {
   if (raw === undefined) return defaultTeamRewards;
   const fields = objectAt(raw, 'teamRewards', ['enabled', 'depthMax', 'peerShare']);
-  const enabled = fields.enabled ?? defaultTeamRewards.enabled;
+  const enabled = fields.enabled === undefined ? defaultTeamRewards.enabled : fields.enabled;
   if (typeof enabled !== 'boolean') throw new ConfigError('teamRewards.enabled', 'must be true or false');
   const depthMax =
     fields.depthMax === undefined

@@ -89,7 +89,11 @@ describe('parseLegacyCsv', () => {
         { line: 4, message: 'member buyer is listed twice (first on line 1)' },
         { line: 6, message: 'the coins of other must be above zero' },
         { line: 7, message: 'a quoted field is not closed' },
-        { line: 8, message: 'expected member,coins[,reason], got 4 columns' },
+        {
+          line: 8,
+          message:
+            'expected member,coins[,reason], got 4 columns (write amounts without thousands separators, or quote them)',
+        },
         { line: 9, message: 'the member is empty' },
         { line: 10, message: 'coins: "1.001" has more than 2 decimals' },
         { line: 11, message: 'the coins of other are missing' },

@@ -88,7 +88,7 @@ const reject = (code: Rejection['code'], message: string): Decision => ({
 export function decide(state: State, command: Command): Decision {
   switch (command.type) {
     case 'configure':
-      return decideConfigure(state, command);
+      return badActor(command) ?? decideConfigure(state, command);
     case 'registerMember':
       return decideRegisterMember(state, command);
     case 'registerMerchant':
@@ -119,8 +119,21 @@ export function decide(state: State, command: Command): Decision {
   }
 }
 
+/** Commands an admin must sign: who did it is part of the record. */
+const actorRequired: ReadonlySet<Command['type']> = new Set(['settleDividends', 'grantCoins']);
+
+/** `actor`, where given (or required), names who did it: a non-empty string. */
+function badActor(command: Command): Decision | null {
+  const actor = (command as { actor?: unknown }).actor;
+  if (actor === undefined && !actorRequired.has(command.type)) return null;
+  if (typeof actor === 'string' && actor !== '') return null;
+  return reject('malformed', `${command.type} needs an actor: who did it, a non-empty string`);
+}
+
 function decideIdentified(state: State, command: IdentifiedCommand): Decision {
   if (command.id === '') return reject('missing_id', 'every event needs a non-empty id');
+  const refused = badActor(command);
+  if (refused !== null) return refused;
   const seen = state.processed(command.id);
   if (seen !== undefined) {
     if (sameContent(seen, command)) return { kind: 'duplicate' };

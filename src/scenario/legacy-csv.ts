@@ -36,9 +36,12 @@ interface Columns {
   readonly member: number;
   readonly coins: number;
   readonly reason: number | null;
-  /** Without a header a row has at most these columns; with one, other columns are ignored. */
-  readonly widthMax: number | null;
+  /** A row has at most these columns: member,coins,reason without a header, the header's with one. */
+  readonly widthMax: number;
 }
+
+/** What follows a thousands separator: three digits, perhaps cents. */
+const thousandsTail = /^\d{3}(\.\d{1,2})?$/;
 
 const positional: Columns = { member: 0, coins: 1, reason: 2, widthMax: 3 };
 
@@ -85,7 +88,7 @@ function headerColumns(fields: readonly string[]): Columns | string {
     if (names.indexOf(name) !== names.lastIndexOf(name)) return `the header names the column "${name}" twice`;
   }
   const reason = names.indexOf('reason');
-  return { member, coins, reason: reason === -1 ? null : reason, widthMax: null };
+  return { member, coins, reason: reason === -1 ? null : reason, widthMax: fields.length };
 }
 
 /** Parses and validates a whole import file. Pure: the caller submits the commands. */
@@ -163,8 +166,10 @@ function rowOf(
   columns: Columns,
   options: LegacyImportOptions,
 ): { member: string; coins: bigint; reason: string } | string {
-  if (columns.widthMax !== null && fields.length > columns.widthMax) {
-    return `expected member,coins[,reason], got ${fields.length} columns`;
+  if (fields.length > columns.widthMax) {
+    return columns === positional
+      ? `expected member,coins[,reason], got ${fields.length} columns (write amounts without thousands separators, or quote them)`
+      : `the header has ${columns.widthMax} columns, this row ${fields.length} (write amounts without thousands separators, or quote them)`;
   }
   const member = fields[columns.member] ?? '';
   if (member === '') return 'the member is empty';
@@ -176,6 +181,10 @@ function rowOf(
   if (!coins.ok) return `coins: ${coins.message}`;
   if (coins.value <= 0n) return `the coins of ${member} must be above zero`;
   const given = columns.reason === null ? '' : (fields[columns.reason] ?? '');
+  // "1,234.00" unquoted reads as coins 1 and reason "234.00": refuse it rather than grant 1.00.
+  if (columns.reason === columns.coins + 1 && thousandsTail.test(given)) {
+    return `coins "${coinsText}" followed by "${given}" looks like an amount with a thousands separator: write it without the comma, or quote it`;
+  }
   const reason = given === '' ? (options.reason ?? `legacy import ${options.batch}`) : given;
   if (reason.length > reasonLengthMax) return `the reason is longer than ${reasonLengthMax} characters`;
   return { member, coins: coins.value, reason };

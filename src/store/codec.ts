@@ -43,7 +43,7 @@ const actorText = (actor: string | undefined): string =>
 const optionalIntegerText = (key: string, value: bigint | undefined): string =>
   value === undefined ? '' : `,"${key}":"${value}"`;
 
-function encodeCommand(command: IdentifiedCommand | Settle): string {
+export function encodeCommand(command: IdentifiedCommand | Settle): string {
   switch (command.type) {
     case 'order':
       return `{"type":"order","id":${text(command.id)},"member":${text(command.member)},"merchant":${text(command.merchant)},"amount":${integerText(command.amount)}${optionalIntegerText('coins', command.coins)}}`;
@@ -169,6 +169,15 @@ function integers(target: Json, keys: readonly string[], where: string): void {
 }
 
 /** The same, for fields that may be absent. */
+function strings(target: Json, keys: readonly string[], where: string): void {
+  for (const key of keys)
+    if (typeof target[key] !== 'string') throw new CodecError(`${where}.${key}: expected a string`);
+}
+function optionalStrings(target: Json, keys: readonly string[], where: string): void {
+  for (const key of keys)
+    if (target[key] !== undefined && typeof target[key] !== 'string')
+      throw new CodecError(`${where}.${key}: expected a string`);
+}
 function optionalIntegers(target: Json, keys: readonly string[], where: string): void {
   for (const key of keys)
     if (target[key] !== undefined) target[key] = integer(target[key], `${where}.${key}`);
@@ -176,11 +185,14 @@ function optionalIntegers(target: Json, keys: readonly string[], where: string):
 
 /** Converts an identified command's quantity back to a bigint, in place. */
 export function reviveIdentifiedCommand(command: Json): IdentifiedCommand {
+  strings(command, ['id'], 'command');
+  optionalStrings(command, ['actor'], 'command');
   switch (command.type) {
     case 'order':
     case 'pay':
       integers(command, ['amount'], 'command');
       optionalIntegers(command, ['coins'], 'command');
+      optionalStrings(command, ['productLine'], 'command');
       break;
     case 'inject':
     case 'requestWithdrawal':
@@ -191,16 +203,23 @@ export function reviveIdentifiedCommand(command: Json): IdentifiedCommand {
       break;
     case 'grantCoins':
       integers(command, ['coins'], 'command');
+      strings(command, ['member', 'reason', 'actor'], 'command');
       break;
     case 'settleDividends':
+      strings(command, ['day', 'actor'], 'command');
+      break;
     case 'releaseLocked':
+      strings(command, ['day'], 'command');
       break;
     case 'sell':
       integers(command, ['points'], 'command');
       break;
+    case 'setMemberLevel':
+      strings(command, ['member'], 'command');
+      if (command.level !== null) strings(command, ['level'], 'command');
+      break;
     case 'refund':
     case 'reviewWithdrawal':
-    case 'setMemberLevel':
       break;
     default:
       throw new CodecError(`unknown command type ${JSON.stringify(command.type)}`);
@@ -235,8 +254,10 @@ export function decodeEvent(text: string): Event {
       reviveIdentifiedCommand(command as Json);
       integers(event, ['pool'], 'event');
       if (!Array.isArray(event.payments)) throw new CodecError('event.payments: expected an array');
-      for (const payment of event.payments as unknown[])
+      for (const payment of event.payments as unknown[]) {
         integers(object(payment, 'payment'), ['amount'], 'payment');
+        strings(payment as Json, ['member'], 'payment');
+      }
       break;
     case 'LockedReleased':
       reviveIdentifiedCommand(command as Json);
@@ -254,6 +275,7 @@ export function decodeEvent(text: string): Event {
       if (event.type === 'OrderSettled') reviveIdentifiedCommand(command as Json);
       integers(event, ['commission', 'inflow', 'minted'], 'event');
       optionalIntegers(event, ['dividend', 'locked'], 'event');
+      optionalStrings(event, ['campaign'], 'event');
       if (!Array.isArray(event.rewards)) throw new CodecError('event.rewards: expected an array');
       for (const reward of event.rewards as Reward[])
         integers(object(reward, 'reward'), ['amount'], 'reward');

@@ -5,7 +5,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CampaignTotals } from '../domain/campaigns.ts';
 import type { MemberColumns } from '../domain/members.ts';
 import type { StateSnapshot } from '../domain/snapshot.ts';
-import { type Json, reviveIdentifiedCommand } from './codec.ts';
+import { encodeCommand, type Json, reviveIdentifiedCommand } from './codec.ts';
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -28,7 +28,8 @@ export function snapshotBytes(snapshot: StateSnapshot): Buffer {
     ...rest,
     littleEndian,
     memberIds: members.ids,
-    processed: processed.map((command) => JSON.stringify(command, bigintReplacer)),
+    // The codec's canonical form, so the bytes do not depend on the order a command's keys were set in.
+    processed: processed.map(encodeCommand),
   };
   const headerBytes = Buffer.from(JSON.stringify(header, bigintReplacer));
   const length = Buffer.alloc(4);

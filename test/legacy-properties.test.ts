@@ -17,6 +17,7 @@ import { decodeEvent, encodeEvent } from '../src/store/codec.ts';
 import { decodeSnapshot, encodeSnapshot } from '../src/store/snapshot-codec.ts';
 import { ProgramStream, programStreamArbitrary } from './support/legacy-streams.ts';
 import { describeCommand } from './support/lifecycle-streams.ts';
+import { assertPriceNeverFalls } from './support/price.ts';
 
 const runs = { numRuns: 200 };
 
@@ -271,44 +272,6 @@ function replayEvent(replica: State, event: Event): void {
     assert.deepEqual([releasedPoints, releasedCash], [stored.points, stored.cash]);
 }
 
-/** P/S never falls below the last price with S > 0 across the events of one command. */
-function assertPriceNeverFalls(
-  start: { pool: bigint; supply: bigint },
-  state: State,
-  events: readonly Event[],
-): void {
-  let { pool, supply } = start;
-  let last = supply > 0n ? { pool, supply } : null;
-  for (const event of events) {
-    switch (event.type) {
-      case 'OrderSettled':
-      case 'PaidOrderSettled':
-        pool += event.inflow;
-        supply += event.minted;
-        break;
-      case 'PointsSold':
-        pool -= event.payout;
-        supply -= event.command.points;
-        break;
-      case 'PoolInjected':
-        pool += event.command.amount;
-        break;
-      case 'MemberForcedOut':
-        pool -= event.payout;
-        supply -= event.points;
-        break;
-      default:
-        break; // dividends, coins, releases and the lifecycle move nothing into or out of P or S
-    }
-    if (supply > 0n) {
-      if (last !== null)
-        assert.ok(pool * last.supply >= last.pool * supply, `price fell after ${event.type}`);
-      last = { pool, supply };
-    }
-  }
-  assert.deepEqual([pool, supply], [state.pool, state.supply], 'the events account for pool and supply');
-}
-
 describe('dividends and legacy conversion: invariants after every command of random streams', () => {
   test('cash, coins, balances, price, refusals and replay of the stored log hold after every command', () => {
     const tally: Tally = new Map();
@@ -323,7 +286,7 @@ describe('dividends and legacy conversion: invariants after every command of ran
           const where = describeCommand(command);
           assertBalances(stream);
           if (outcome.kind === 'accepted') {
-            assertPriceNeverFalls(before, stream.state, outcome.events);
+            assertPriceNeverFalls(outcome.events, { before, reference: null, after: stream.state, where });
             for (const event of outcome.events) replayEvent(replica, event);
           } else {
             assert.deepEqual(

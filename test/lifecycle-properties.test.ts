@@ -7,22 +7,16 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { applyEvents, execute, type Outcome } from '../src/domain/engine.ts';
-import type { Event } from '../src/domain/messages.ts';
 import { printedPrice, reportState } from '../src/domain/report.ts';
 import { snapshotOf, stateFromSnapshot } from '../src/domain/snapshot.ts';
 import { Slot, type State } from '../src/domain/state.ts';
 import { formatDecimal } from '../src/domain/units.ts';
 import { memberIds, memberView, merchantPayable } from '../src/domain/views.ts';
 import { describeCommand, LifecycleStream, lifecycleStreamArbitrary } from './support/lifecycle-streams.ts';
+import { assertPriceNeverFalls, type Price } from './support/price.ts';
 
 const runs = { numRuns: 200 };
 const million = 1_000_000n;
-
-/** A price as the exact fraction pool / supply (cents per micro-point). */
-interface Price {
-  pool: bigint;
-  supply: bigint;
-}
 
 const sum = (values: Iterable<bigint>): bigint => {
   let total = 0n;
@@ -94,52 +88,6 @@ function assertBalances(stream: LifecycleStream): void {
   }
 }
 
-/**
- * Walks pool and supply through the events of one command: P/S never falls below the last price
- * with S > 0 (while S = 0, the price it had just before it emptied), and the events account for
- * the new pool and supply. Returns the price the next mint uses.
- */
-function assertPriceNeverFalls(
-  state: State,
-  start: Price,
-  reference: Price,
-  events: readonly Event[],
-): Price {
-  let { pool, supply } = start;
-  let last = reference;
-  for (const event of events) {
-    if (supply > 0n) last = { pool, supply };
-    switch (event.type) {
-      case 'OrderSettled':
-      case 'PaidOrderSettled':
-        pool += event.inflow;
-        supply += event.minted;
-        break;
-      case 'PointsSold':
-        pool -= event.payout;
-        supply -= event.command.points;
-        break;
-      case 'PoolInjected':
-        pool += event.command.amount;
-        break;
-      case 'MemberForcedOut':
-        pool -= event.payout;
-        supply -= event.points;
-        break;
-      default:
-        break; // the lifecycle events move no cash into or out of the pool, and mint nothing
-    }
-    if (supply > 0n) {
-      assert.ok(
-        pool * last.supply >= last.pool * supply,
-        `price fell after ${event.type}: ${pool}/${supply} < ${last.pool}/${last.supply}`,
-      );
-    }
-  }
-  assert.deepEqual([pool, supply], [state.pool, state.supply], 'the events account for pool and supply');
-  return supply > 0n ? { pool, supply } : last;
-}
-
 const scaled = (printed: string): bigint => BigInt(printed.replace('.', ''));
 
 /** Everything replay must reproduce: the printed report, the frozen cash and the withdrawn total. */
@@ -168,7 +116,12 @@ describe('lifecycle invariants after every command of random streams', () => {
           assertCashConserved(stream);
           assertBalances(stream);
           if (outcome.kind === 'accepted') {
-            mintPrice = assertPriceNeverFalls(stream.state, before, mintPrice, outcome.events);
+            mintPrice = assertPriceNeverFalls(outcome.events, {
+              before,
+              reference: mintPrice,
+              after: stream.state,
+              where,
+            });
             assert.equal(stream.state.sequence, before.sequence + 1, `${where}: one more accepted command`);
             applyEvents(rebuilt, outcome.events);
           } else {

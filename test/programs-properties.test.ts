@@ -29,6 +29,7 @@ import { memberIds, memberView, merchantPayable } from '../src/domain/views.ts';
 import { decodeEvent, encodeEvent } from '../src/store/codec.ts';
 import { decodeSnapshot, encodeSnapshot, snapshotBytes } from '../src/store/snapshot-codec.ts';
 import { given } from './support/given.ts';
+import { assertPriceNeverFalls, type Price } from './support/price.ts';
 import { type World, worldArbitrary } from './support/streams.ts';
 
 const runs = { numRuns: 300 };
@@ -201,12 +202,6 @@ const streamArbitrary = fc.record({
   world: programsWorldArbitrary,
   intents: fc.array(intentArbitrary, { minLength: 1, maxLength: 60, size: 'max' }),
 });
-
-/** A price as the exact fraction pool / supply (cents per micro-point). */
-interface Price {
-  pool: bigint;
-  supply: bigint;
-}
 
 const isIdentified = (command: Command): command is IdentifiedCommand => 'id' in command;
 
@@ -519,7 +514,12 @@ describe('levels, team rewards and campaigns on: invariants after every command 
             );
             checkMint(stream, first, paid, priceBefore);
           }
-          stream.mintPrice = assertPriceNeverFalls(state, before, priceBefore, outcome.events, where);
+          stream.mintPrice = assertPriceNeverFalls(outcome.events, {
+            before,
+            reference: priceBefore,
+            after: state,
+            where,
+          });
           for (const event of outcome.events) {
             const text = encodeEvent(event);
             const decoded = decodeEvent(text);
@@ -582,49 +582,6 @@ function checkMint(
   }
   assert.equal(event.minted, (value * price.supply) / price.pool, 'minted at the price before the order');
   assert.ok(event.minted * price.pool <= event.inflow * price.supply, 'the mint is worth at most the inflow');
-}
-
-function assertPriceNeverFalls(
-  state: State,
-  start: { pool: bigint; supply: bigint },
-  reference: Price,
-  events: readonly Event[],
-  where: string,
-): Price {
-  let { pool, supply } = start;
-  let last = reference;
-  for (const event of events) {
-    if (supply > 0n) last = { pool, supply };
-    switch (event.type) {
-      case 'OrderSettled':
-      case 'PaidOrderSettled':
-        pool += event.inflow;
-        supply += event.minted;
-        break;
-      case 'PointsSold':
-        pool -= event.payout;
-        supply -= event.command.points;
-        break;
-      case 'PoolInjected':
-        pool += event.command.amount;
-        break;
-      case 'MemberForcedOut':
-        pool -= event.payout;
-        supply -= event.points;
-        break;
-      default:
-        break;
-    }
-    if (supply > 0n) {
-      assert.ok(pool * last.supply >= last.pool * supply, `${where}: the price fell after ${event.type}`);
-    }
-  }
-  assert.deepEqual(
-    [pool, supply],
-    [state.pool, state.supply],
-    `${where}: the events account for pool and supply`,
-  );
-  return supply > 0n ? { pool, supply } : last;
 }
 
 function assertBalances(stream: ProgramStream, where: string): void {

@@ -8,12 +8,21 @@ import fc from 'fast-check';
 import type { ConfigInput } from '../../src/domain/config.ts';
 import { formatDay } from '../../src/domain/days.ts';
 import { execute, type Outcome } from '../../src/domain/engine.ts';
-import type { Command, IdentifiedCommand, Pay, ReviewWithdrawal } from '../../src/domain/messages.ts';
-import type { State } from '../../src/domain/state.ts';
+import type { Command, Pay, ReviewWithdrawal } from '../../src/domain/messages.ts';
 import { cents, formatDecimal, micros } from '../../src/domain/units.ts';
 import { memberView } from '../../src/domain/views.ts';
-import { given } from './given.ts';
-import { type World, worldArbitrary } from './streams.ts';
+import {
+  between,
+  CommandStream,
+  orderCents,
+  type RepeatIntent,
+  repeatIntentArbitrary,
+  type StreamInput,
+  streamInputArbitrary,
+  streamStartMs,
+  worldWith,
+} from './command-streams.ts';
+import type { World } from './streams.ts';
 
 export type ProgramIntent =
   /** `coinsPpm` of the amount in coins, cut to the buyer's balance when `withinBalance`. */
@@ -48,15 +57,10 @@ export type ProgramIntent =
   | { kind: 'withdraw'; member: number; sharePpm: number }
   | { kind: 'review'; pick: number }
   | { kind: 'configure'; sharePpm: number; releaseDays: number }
-  | { kind: 'repeat'; pick: number }
-  | { kind: 'reuse'; pick: number; cents: number };
+  | RepeatIntent;
 
-export interface ProgramStreamInput {
-  world: World;
-  intents: ProgramIntent[];
-}
+export type ProgramStreamInput = StreamInput<ProgramIntent>;
 
-const between = (min: number, max: number) => fc.noBias(fc.integer({ min, max }));
 const ppmText = (value: number): string => formatDecimal(BigInt(value), 6);
 
 /** Everything on: a dividend share, legacy conversion with short schedules, a short hold window. */
@@ -68,15 +72,8 @@ const programConfig: fc.Arbitrary<ConfigInput> = fc.record({
   legacy: fc.record({ enabled: fc.constant(true), releaseDays: between(1, 5).map(String) }),
 });
 
-export const programWorldArbitrary: fc.Arbitrary<World> = fc
-  .tuple(worldArbitrary, programConfig)
-  .map(([world, extra]) => ({ ...world, config: { ...world.config, ...extra } }));
+export const programWorldArbitrary: fc.Arbitrary<World> = worldWith(programConfig);
 
-const amount = fc.oneof(
-  { arbitrary: between(1, 2_000), weight: 2 },
-  { arbitrary: between(1, 200_000), weight: 3 },
-  { arbitrary: fc.constant(100_000), weight: 1 },
-);
 /** Mostly no coins or all coins; else a share; now and then more than the order (refused). */
 const coinsPpm = fc.oneof(
   { arbitrary: fc.constant(0), weight: 3 },
@@ -96,7 +93,7 @@ export const programIntentArbitrary: fc.Arbitrary<ProgramIntent> = fc.oneof(
       kind: fc.constant('order' as const),
       member: person,
       merchant: person,
-      cents: amount,
+      cents: orderCents,
       coinsPpm,
       withinBalance,
     }),
@@ -107,7 +104,7 @@ export const programIntentArbitrary: fc.Arbitrary<ProgramIntent> = fc.oneof(
       kind: fc.constant('pay' as const),
       member: person,
       merchant: person,
-      cents: amount,
+      cents: orderCents,
       coinsPpm,
       withinBalance,
       earlierPpm: fc.oneof(fc.constant(0), between(0, 1_500_000)),
@@ -142,7 +139,10 @@ export const programIntentArbitrary: fc.Arbitrary<ProgramIntent> = fc.oneof(
     }),
     weight: 2,
   },
-  { arbitrary: fc.record({ kind: fc.constant('grant' as const), member: person, cents: amount }), weight: 4 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('grant' as const), member: person, cents: orderCents }),
+    weight: 4,
+  },
   {
     arbitrary: fc.record({
       kind: fc.constant('shareholder' as const),
@@ -182,29 +182,22 @@ export const programIntentArbitrary: fc.Arbitrary<ProgramIntent> = fc.oneof(
     }),
     weight: 1,
   },
-  { arbitrary: fc.record({ kind: fc.constant('repeat' as const), pick: fc.nat() }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constant('reuse' as const), pick: fc.nat(), cents: amount }), weight: 1 },
+  { arbitrary: repeatIntentArbitrary, weight: 3 },
 );
 
-export const programStreamArbitrary: fc.Arbitrary<ProgramStreamInput> = fc.record({
-  world: programWorldArbitrary,
-  intents: fc.array(programIntentArbitrary, { minLength: 1, maxLength: 60, size: 'max' }),
-});
+export const programStreamArbitrary: fc.Arbitrary<ProgramStreamInput> = streamInputArbitrary(
+  programWorldArbitrary,
+  programIntentArbitrary,
+);
 
-/** The clock starts at 2025-01-01T00:00:00.000Z; days are counted from 2025-01-01 too. */
-const startMs = Date.UTC(2025, 0, 1);
-const startDay = startMs / 86_400_000;
+/** Days are counted from the stream's first day, 2025-01-01. */
+const startDay = streamStartMs / 86_400_000;
 
 interface PendingPay {
   readonly command: Pay;
 }
 
-const isIdentified = (command: Command): command is IdentifiedCommand => 'id' in command;
-
-export class ProgramStream {
-  readonly state: State;
-  readonly holdMs: number;
-  clockMs = startMs;
+export class ProgramStream extends CommandStream {
   dividendDay = startDay;
   releaseDay = startDay;
   /** Counted here from the accepted commands: cash received, coins granted and redeemed. */
@@ -213,20 +206,6 @@ export class ProgramStream {
   redeemed = 0n;
   /** Paid orders not yet settled or refunded, in paid order (ties: arrival), as the engine settles them. */
   readonly pending: PendingPay[] = [];
-  readonly sent: Command[] = [];
-  private readonly memberIds: string[];
-  private readonly merchantIds: string[];
-
-  constructor(readonly world: World) {
-    this.state = this.fresh();
-    this.holdMs = this.state.config.holdWindowSeconds * 1000;
-    this.memberIds = world.setup.members.map((member) => member.id).sort();
-    this.merchantIds = world.setup.merchants.map((merchant) => merchant.id);
-  }
-
-  fresh(): State {
-    return given(this.world.setup, this.world.config);
-  }
 
   /** Σ coins of the paid orders still pending. */
   coinsPending(): bigint {
@@ -355,21 +334,16 @@ export class ProgramStream {
           },
         };
       case 'repeat':
-        return this.sent.length === 0
-          ? { type: 'inject', id, amount: cents(1n) }
-          : structuredClone(this.sent[intent.pick % this.sent.length] as Command);
-      case 'reuse': {
-        const earlier = this.sent.length === 0 ? undefined : this.sent[intent.pick % this.sent.length];
-        const reusedId = earlier !== undefined && isIdentified(earlier) ? earlier.id : id;
+        return this.repeated(intent.pick, id);
+      case 'reuse':
         return {
           type: 'grantCoins',
-          id: reusedId,
+          id: this.reusedId(intent.pick, id),
           member: this.memberAt(intent.pick),
           coins: cents(BigInt(intent.cents)),
           reason: 'reuse',
           actor: 'admin_1',
         };
-      }
       default: {
         const unreachable: never = intent;
         return unreachable;
@@ -422,12 +396,7 @@ export class ProgramStream {
     };
   }
 
-  private memberAt(pick: number): string {
-    const ids = this.memberIds;
-    const index = pick % (ids.length * 8 + 1);
-    return index === ids.length * 8 ? 'mem_ghost' : (ids[index % ids.length] as string);
-  }
-
+  /** Always a listed merchant (the lifecycle stream now and then names an unknown one). */
   private merchantAt(pick: number): string {
     return this.merchantIds[pick % this.merchantIds.length] as string;
   }

@@ -20,11 +20,22 @@ import type {
   ReviewWithdrawal,
   Settle,
 } from '../../src/domain/messages.ts';
-import type { State, WithdrawalStatus } from '../../src/domain/state.ts';
+import type { WithdrawalStatus } from '../../src/domain/state.ts';
 import { cents, formatDecimal, micros } from '../../src/domain/units.ts';
 import { memberView } from '../../src/domain/views.ts';
-import { given } from './given.ts';
-import { type World, worldArbitrary } from './streams.ts';
+import {
+  between,
+  CommandStream,
+  isIdentified,
+  orderCents,
+  pickId,
+  type RepeatIntent,
+  repeatIntentArbitrary,
+  type StreamInput,
+  streamInputArbitrary,
+  worldWith,
+} from './command-streams.ts';
+import type { World } from './streams.ts';
 
 export type LifecycleIntent =
   | { kind: 'order'; member: number; merchant: number; cents: number }
@@ -41,17 +52,12 @@ export type LifecycleIntent =
   /** `next` takes the usual next step: approve a requested withdrawal, pay an approved one. */
   | { kind: 'review'; pick: number; decision: ReviewWithdrawal['decision'] | 'next'; withNote: boolean }
   | { kind: 'bind'; member: number; referrer: number }
-  | { kind: 'repeat'; pick: number }
-  | { kind: 'reuse'; pick: number; cents: number };
+  | RepeatIntent;
 
-export interface LifecycleStreamInput {
-  world: World;
-  intents: LifecycleIntent[];
-}
+export type LifecycleStreamInput = StreamInput<LifecycleIntent>;
 
 const ppmText = (value: number): string => formatDecimal(BigInt(value), 6);
 const centsText = (value: number): string => formatDecimal(BigInt(value), 2);
-const between = (min: number, max: number) => fc.noBias(fc.integer({ min, max }));
 
 const lifecycleConfig: fc.Arbitrary<ConfigInput> = fc.record({
   holdWindowSeconds: fc.constantFrom('0', '1', '60', '3600'),
@@ -65,15 +71,8 @@ const lifecycleConfig: fc.Arbitrary<ConfigInput> = fc.record({
   ),
 });
 
-export const lifecycleWorldArbitrary: fc.Arbitrary<World> = fc
-  .tuple(worldArbitrary, lifecycleConfig)
-  .map(([world, extra]) => ({ ...world, config: { ...world.config, ...extra } }));
+export const lifecycleWorldArbitrary: fc.Arbitrary<World> = worldWith(lifecycleConfig);
 
-const amount = fc.oneof(
-  { arbitrary: between(1, 2_000), weight: 2 },
-  { arbitrary: between(1, 200_000), weight: 3 },
-  { arbitrary: fc.constant(100_000), weight: 1 },
-);
 const person = fc.nat();
 const ppmUpTo = (max: number) => between(0, max);
 
@@ -83,7 +82,7 @@ export const lifecycleIntentArbitrary: fc.Arbitrary<LifecycleIntent> = fc.oneof(
       kind: fc.constant('order' as const),
       member: person,
       merchant: person,
-      cents: amount,
+      cents: orderCents,
     }),
     weight: 4,
   },
@@ -92,7 +91,7 @@ export const lifecycleIntentArbitrary: fc.Arbitrary<LifecycleIntent> = fc.oneof(
       kind: fc.constant('pay' as const),
       member: person,
       merchant: person,
-      cents: amount,
+      cents: orderCents,
       earlierPpm: fc.oneof(fc.constant(0), ppmUpTo(1_500_000)),
       skewMs: between(-3, 3),
     }),
@@ -171,17 +170,13 @@ export const lifecycleIntentArbitrary: fc.Arbitrary<LifecycleIntent> = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant('bind' as const), member: person, referrer: person }),
     weight: 2,
   },
-  { arbitrary: fc.record({ kind: fc.constant('repeat' as const), pick: fc.nat() }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constant('reuse' as const), pick: fc.nat(), cents: amount }), weight: 1 },
+  { arbitrary: repeatIntentArbitrary, weight: 3 },
 );
 
-export const lifecycleStreamArbitrary: fc.Arbitrary<LifecycleStreamInput> = fc.record({
-  world: lifecycleWorldArbitrary,
-  intents: fc.array(lifecycleIntentArbitrary, { minLength: 1, maxLength: 60, size: 'max' }),
-});
-
-/** The clock starts at 2025-01-01T00:00:00.000Z. */
-const startMs = Date.UTC(2025, 0, 1);
+export const lifecycleStreamArbitrary: fc.Arbitrary<LifecycleStreamInput> = streamInputArbitrary(
+  lifecycleWorldArbitrary,
+  lifecycleIntentArbitrary,
+);
 
 type PayStatus = 'pending' | 'settled' | 'refunded';
 interface ModelPay {
@@ -235,35 +230,15 @@ function contentOf(command: IdentifiedCommand): string {
   }
 }
 
-const isIdentified = (command: Command): command is IdentifiedCommand => 'id' in command;
-
-export class LifecycleStream {
-  readonly state: State;
-  readonly holdMs: number;
-  clockMs = startMs;
+export class LifecycleStream extends CommandStream {
   /** Σ accepted order amounts + injections + the amounts of accepted settlements, counted here. */
   received = 0n;
   /** Σ (amount − fee) of withdrawals marked paid, counted here. */
   withdrawn = 0n;
-  readonly sent: Command[] = [];
   readonly acceptedIds = new Map<string, IdentifiedCommand>();
   readonly pays = new Map<string, ModelPay>();
   private arrivals = 0;
   readonly withdrawals = new Map<string, ModelWithdrawal>();
-  private readonly memberIds: string[];
-  private readonly merchantIds: string[];
-
-  constructor(readonly world: World) {
-    this.state = this.fresh();
-    this.holdMs = this.state.config.holdWindowSeconds * 1000;
-    this.memberIds = world.setup.members.map((member) => member.id).sort();
-    this.merchantIds = world.setup.merchants.map((merchant) => merchant.id);
-  }
-
-  /** A state built from the same configuration and setup, as the stream's own was. */
-  fresh(): State {
-    return given(this.world.setup, this.world.config);
-  }
 
   /** Resolves one intent against the state and clock of now, predicts its outcome, sends it, checks the prediction. */
   send(intent: LifecycleIntent): { command: Command; outcome: Outcome; expected: Expected | null } {
@@ -512,14 +487,9 @@ export class LifecycleStream {
           referrer: this.memberAt(intent.referrer),
         };
       case 'repeat':
-        return this.sent.length === 0
-          ? { type: 'inject', id, amount: cents(1n) }
-          : structuredClone(this.sent[intent.pick % this.sent.length] as Command);
-      case 'reuse': {
-        const earlier = this.sent.length === 0 ? undefined : this.sent[intent.pick % this.sent.length];
-        const reusedId = earlier !== undefined && isIdentified(earlier) ? earlier.id : id;
-        return { type: 'inject', id: reusedId, amount: cents(BigInt(intent.cents)) };
-      }
+        return this.repeated(intent.pick, id);
+      case 'reuse':
+        return { type: 'inject', id: this.reusedId(intent.pick, id), amount: cents(BigInt(intent.cents)) };
       default: {
         const unreachable: never = intent;
         return unreachable;
@@ -550,11 +520,7 @@ export class LifecycleStream {
     };
   }
 
-  /** Mostly a listed member, now and then one that is not. */
-  private memberAt(pick: number): string {
-    return pickId(this.memberIds, pick, 'mem_ghost');
-  }
-
+  /** Mostly a listed merchant, now and then one that is not. */
   private merchantAt(pick: number): string {
     return pickId(this.merchantIds, pick, 'mch_ghost');
   }
@@ -574,11 +540,6 @@ export class LifecycleStream {
       ? 'ord_ghost'
       : (orders[pick % orders.length] as IdentifiedCommand).id;
   }
-}
-
-function pickId(ids: readonly string[], pick: number, unknown: string): string {
-  const index = pick % (ids.length * 8 + 1);
-  return index === ids.length * 8 ? unknown : (ids[index % ids.length] as string);
 }
 
 export const describeCommand = (command: Command): string =>

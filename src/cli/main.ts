@@ -3,6 +3,7 @@ import { ConfigError } from '../domain/config.ts';
 import { ScenarioError } from '../scenario/scenario.ts';
 import { checkConfigCommand } from './check-config.ts';
 import { CliError } from './errors.ts';
+import { importLegacyCommand } from './import-legacy.ts';
 import { nodeCommand } from './node-command.ts';
 import { replayCommand } from './replay.ts';
 import { serveCommand } from './serve.ts';
@@ -20,6 +21,8 @@ commands:
   verify [--db URL]         recompute everything from the log; name the first event that disagrees
   node [--db URL]           a writer for pipelines: SPEC.md events as JSON lines on stdin, outcomes on stdout
   check-config FILE [--json]  the compliance report of a configuration (exit 1 on any red finding)
+  import-legacy FILE.csv [--db URL] [--batch NAME] [--actor NAME] [--dry-run]
+                            old members' balances as consumption coins (legacy.enabled on); all or nothing
   simulate --scenario NAME|FILE --orders N --members M --seed S --out DIR [--runs K] [--compare CONFIG.json]
            [--export-events FILE]
                             run the real engine over generated histories; DIR gets report.html and result.json
@@ -38,6 +41,7 @@ const subcommands: Record<string, Subcommand> = {
   node: nodeCommand,
   simulate: simulateCommand,
   'check-config': checkConfigCommand,
+  'import-legacy': importLegacyCommand,
   demo: () => replayCommand([new URL('../../examples/demo.json', import.meta.url).pathname]),
 };
 

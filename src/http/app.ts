@@ -37,6 +37,7 @@ import { PaymentError, referralLink, storeQrPayload, verifyStoreQr } from '../se
 import { type PoolpointService, ServiceError, statusOf } from '../service/service.ts';
 import { bigintReplacer } from '../service/webhooks.ts';
 import { docsPage } from './docs.ts';
+import { acceptCsvBodies, programRoutes } from './programs.ts';
 import { reportRoutes } from './reports.ts';
 import {
   idSchema,
@@ -198,6 +199,7 @@ export function buildApp(service: PoolpointService): FastifyInstance {
     return session;
   };
 
+  acceptCsvBodies(app);
   const routes = apiRoutes(service);
   register(app, routes, authenticate);
   const document = openApiDocument(routes);
@@ -520,7 +522,28 @@ function apiRoutes(service: PoolpointService): Route[] {
     ...storeRoutes(service),
     ...adminRoutes(service),
     ...reportRoutes(service),
+    ...programRoutes(service),
   ];
+}
+
+/** A store payment's coins: within the bill and the member's balance (the rules check again when paid). */
+function checkPaymentCoins(service: PoolpointService, member: string, coins: Cents, amount: Cents): void {
+  if (coins > amount) {
+    throw new ServiceError(
+      400,
+      'invalid_amount',
+      `coins ${formatCents(coins)} cannot exceed the order amount ${formatCents(amount)}`,
+    );
+  }
+  const index = service.state.members.indexOf(member);
+  const balance = index === NOBODY ? cents(0n) : service.state.legacy.coins(index);
+  if (coins > balance) {
+    throw new ServiceError(
+      422,
+      'insufficient_coins',
+      `${member} has ${formatCents(balance)} in consumption coins, less than ${formatCents(coins)}`,
+    );
+  }
 }
 
 const baseUrlOf = (request: FastifyRequest): string =>
@@ -562,11 +585,19 @@ function storeRoutes(service: PoolpointService): Route[] {
       summary: 'Pay at a store: from its scanned QR payload and an amount, a sandbox payment to confirm',
       tag: 'payments',
       roles: ['member'],
-      body: object({
-        id: idSchema,
-        qr: { type: 'string', minLength: 1, maxLength: 2048 },
-        amount: moneySchema,
-      }),
+      body: object(
+        {
+          id: idSchema,
+          qr: { type: 'string', minLength: 1, maxLength: 2048 },
+          amount: moneySchema,
+          coins: {
+            ...moneySchema,
+            description:
+              'of the amount, the part the member pays in consumption coins (消费币); the provider charges the rest',
+          },
+        },
+        ['id', 'qr', 'amount'],
+      ),
       handler: async ({ body, session }) => {
         const merchant = verifyStoreQr(String(body.qr), service.secret);
         if (merchant === null || !service.state.merchants.has(merchant)) {
@@ -575,13 +606,16 @@ function storeRoutes(service: PoolpointService): Route[] {
         const amount = money(body.amount, 'amount');
         if (amount <= 0n) throw new ServiceError(400, 'invalid_amount', 'the amount must be above zero');
         const member = (session as Session).subject as string;
+        const coins = body.coins === undefined ? cents(0n) : money(body.coins, 'coins');
+        checkPaymentCoins(service, member, coins, amount);
         if (service.state.processed(String(body.id)) !== undefined) {
           throw new ServiceError(409, 'id_reused', `the id ${String(body.id)} is already used by an order`);
         }
         const created = await service.payments
           .createPayment({
             paymentId: String(body.id),
-            amount,
+            amount: cents(amount - coins),
+            ...(coins === 0n ? {} : { coins }),
             description: `poolpoint ${merchant}`,
             merchant,
             member,
@@ -593,6 +627,8 @@ function storeRoutes(service: PoolpointService): Route[] {
           payUrl: created.payUrl,
           merchant,
           amount: formatCents(amount),
+          // Paid partly in coins: what the provider charges, and the coins (spent when confirmed).
+          ...(coins === 0n ? {} : { coins: formatCents(coins), cash: formatCents(cents(amount - coins)) }),
         };
       },
     },
@@ -610,13 +646,16 @@ function storeRoutes(service: PoolpointService): Route[] {
         if (payment === null || payment.request.member !== member) {
           throw new ServiceError(404, 'unknown_payment', `${id} is not a payment of yours`);
         }
+        const coins = payment.request.coins ?? cents(0n);
         const order: Command = {
           type: 'pay',
           id,
           member,
           merchant: payment.request.merchant,
-          amount: payment.request.amount,
+          // The order is the whole bill: the provider's cash part and the coins.
+          amount: cents(payment.request.amount + coins),
           paidAtMs: service.clock.now(),
+          ...(coins === 0n ? {} : { coins }),
         };
         const earlier = service.state.processed(id);
         if (earlier !== undefined && !sameContent(earlier, order as Pay)) {
@@ -1120,7 +1159,19 @@ function memberWithdrawalIds(service: PoolpointService, member: string): string[
   return ids.reverse();
 }
 
-const orderSchema = object({ id: idSchema, member: idSchema, merchant: idSchema, amount: moneySchema });
+const orderSchema = object(
+  {
+    id: idSchema,
+    member: idSchema,
+    merchant: idSchema,
+    amount: moneySchema,
+    // The programs (docs/rules.md): the part paid in consumption coins, and the product line sold
+    // (a clearance campaign may cover only one line).
+    coins: { ...moneySchema, description: 'of the amount, the part paid in consumption coins (消费币)' },
+    productLine: { type: 'string', minLength: 1, maxLength: 64 },
+  },
+  ['id', 'member', 'merchant', 'amount'],
+);
 
 function orderStatus(service: PoolpointService, id: string): Record<string, unknown> {
   const state = service.state;
@@ -1136,6 +1187,11 @@ function orderStatus(service: PoolpointService, id: string): Record<string, unkn
     member: command.member,
     merchant: command.merchant,
     amount: formatCents(command.amount),
+    // The programs' fields only where an order has them (paid partly in coins, a product line).
+    ...(command.coins === undefined || command.coins === 0n ? {} : { coins: formatCents(command.coins) }),
+    ...(command.type === 'pay' && command.productLine !== undefined
+      ? { productLine: command.productLine }
+      : {}),
     status,
     paidAt: paidAtMs === null ? null : new Date(paidAtMs).toISOString(),
     settlesAt:
@@ -1144,14 +1200,20 @@ function orderStatus(service: PoolpointService, id: string): Record<string, unkn
 }
 
 function orderRoutes(service: PoolpointService): Route[] {
-  const pay = (body: Record<string, unknown>, nowMs: number): Command => ({
-    type: 'pay',
-    id: String(body.id),
-    member: String(body.member),
-    merchant: String(body.merchant),
-    amount: money(body.amount, `order ${String(body.id)} amount`),
-    paidAtMs: nowMs,
-  });
+  const pay = (body: Record<string, unknown>, nowMs: number): Command => {
+    const coins = body.coins === undefined ? 0n : money(body.coins, `order ${String(body.id)} coins`);
+    return {
+      type: 'pay',
+      id: String(body.id),
+      member: String(body.member),
+      merchant: String(body.merchant),
+      amount: money(body.amount, `order ${String(body.id)} amount`),
+      paidAtMs: nowMs,
+      // Coins 0 is the same order as none (docs/rules.md): left out, so the command is the same.
+      ...(coins === 0n ? {} : { coins: cents(coins) }),
+      ...(typeof body.productLine === 'string' ? { productLine: body.productLine } : {}),
+    };
+  };
   return [
     {
       method: 'POST',

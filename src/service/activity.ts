@@ -2,7 +2,7 @@
 // written, and after a restart the whole log again: projections.ts): recent activity per member
 // and per merchant, the price over time, configuration history, forced exits. Bounded everywhere;
 // they hold what a console shows, not what the rules need.
-import type { Event } from '../domain/messages.ts';
+import type { Event, Order, OrderSettled, PaidOrderSettled, Pay } from '../domain/messages.ts';
 import { printedPrice } from '../domain/report.ts';
 import type { State } from '../domain/state.ts';
 import { formatCents, formatMicros } from '../domain/units.ts';
@@ -40,6 +40,15 @@ export interface ForcedExitEntry {
   readonly points: string;
   readonly gross: string;
   readonly payout: string;
+}
+
+/** What the programs add to a settled order's entry, only when they touched it. */
+function programFigures(order: Order | Pay, event: OrderSettled | PaidOrderSettled): Record<string, string> {
+  const figures: Record<string, string> = {};
+  if (order.coins !== undefined && order.coins > 0n) figures.coins = formatCents(order.coins);
+  if (event.locked !== undefined) figures.locked = formatMicros(event.locked);
+  if (event.type === 'PaidOrderSettled' && event.campaign !== undefined) figures.campaign = event.campaign;
+  return figures;
 }
 
 export class Activity implements Projection {
@@ -88,8 +97,15 @@ export class Activity implements Projection {
           amount: formatCents(order.amount),
           commission: formatCents(event.commission),
           minted: formatMicros(event.minted),
+          ...programFigures(order, event),
         };
         add(this.byMember, order.member, 'order.settled', summary);
+        // An immediate order spends its coins as it settles (a paid order spent them when paid).
+        if (event.type === 'OrderSettled' && order.coins !== undefined && order.coins > 0n)
+          add(this.byMember, order.member, 'coins.spent', {
+            order: order.id,
+            coins: formatCents(order.coins),
+          });
         add(this.byMerchant, order.merchant, 'order.settled', { ...summary, member: order.member });
         for (const reward of event.rewards) {
           add(this.byMember, reward.member, 'reward', {
@@ -101,19 +117,35 @@ export class Activity implements Projection {
         this.samplePrice(state, atMs);
         break;
       }
-      case 'OrderPaid':
+      case 'OrderPaid': {
+        const coins = event.command.coins;
         add(this.byMember, event.command.member, 'order.paid', {
           order: event.command.id,
           amount: formatCents(event.command.amount),
+          ...(coins === undefined || coins === 0n ? {} : { coins: formatCents(coins) }),
         });
+        if (coins !== undefined && coins > 0n)
+          add(this.byMember, event.command.member, 'coins.spent', {
+            order: event.command.id,
+            coins: formatCents(coins),
+          });
         add(this.byMerchant, event.command.merchant, 'order.paid', {
           order: event.command.id,
           amount: formatCents(event.command.amount),
           member: event.command.member,
         });
         break;
-      case 'OrderRefunded':
+      }
+      case 'OrderRefunded': {
+        // A refunded paid order gives its coins back (its content never changes after the payment).
+        const order = state.processed(event.command.order);
+        if (order?.type === 'pay' && order.coins !== undefined && order.coins > 0n)
+          add(this.byMember, order.member, 'coins.returned', {
+            order: order.id,
+            coins: formatCents(order.coins),
+          });
         break;
+      }
       case 'PointsSold':
         add(this.byMember, event.command.member, 'sell', {
           sell: event.command.id,
@@ -129,7 +161,10 @@ export class Activity implements Projection {
           gross: formatCents(event.gross),
           payout: formatCents(event.payout),
         };
-        add(this.byMember, event.member, 'forced_exit', entry);
+        // Of the payout, the part of the locked points stays locked as cash (docs/rules.md).
+        const locked: Record<string, string> =
+          event.lockedPayout === undefined ? {} : { lockedPayout: formatCents(event.lockedPayout) };
+        add(this.byMember, event.member, 'forced_exit', { ...entry, ...locked });
         this.exits.push({ sequence, atMs, member: event.member, ...entry });
         // Trimmed in one go past twice the bound, so that an exit costs O(1) on average.
         if (this.exits.length >= 2 * forcedExitsMax) this.exits.splice(0, this.exits.length - forcedExitsMax);
@@ -158,6 +193,32 @@ export class Activity implements Projection {
       case 'PoolInjected':
         this.samplePrice(state, atMs);
         break;
+      case 'MemberLevelSet':
+        add(this.byMember, event.command.member, 'level.set', {
+          level: event.command.level,
+          actor: event.command.actor ?? null,
+        });
+        break;
+      case 'ShareholderSet':
+        add(this.byMember, event.command.member, 'shareholder.set', { weight: String(event.command.weight) });
+        break;
+      case 'DividendsSettled':
+        for (const payment of event.payments)
+          add(this.byMember, payment.member, 'dividend', {
+            day: event.command.day,
+            amount: formatCents(payment.amount),
+          });
+        break;
+      case 'CoinsGranted':
+        add(this.byMember, event.command.member, 'coins.granted', {
+          grant: event.command.id,
+          coins: formatCents(event.command.coins),
+          reason: event.command.reason,
+        });
+        break;
+      // LockedReleased carries only the run's totals (each member's batches follow from the state
+      // before it, which a projection fed live does not have): the member's page shows the
+      // schedule instead (programs.ts), and the run is in the programs' history.
       case 'ConfigChanged':
         this.configHistory.push({ sequence, atMs, actor: event.actor ?? null, config: event.config });
         if (this.configHistory.length > configHistoryMax) this.configHistory.shift();

@@ -13,7 +13,15 @@ export type PaymentStatus = 'pending' | 'paid' | 'failed';
 export interface PaymentRequest {
   /** Our id for the payment (the provider's out_trade_no); creating it twice is idempotent. */
   paymentId: string;
+  /** What the provider charges: the order's cash part. */
   amount: Cents;
+  /**
+   * The part of the order the member pays in consumption coins (消费币, docs/rules.md "Legacy
+   * conversion"): not charged by the provider; the order's amount is `amount + coins`. A payment
+   * wholly in coins has `amount` 0: an adapter then calls no provider and only awaits the member's
+   * confirmation, as the sandbox does.
+   */
+  coins?: Cents;
   description: string;
   merchant: string;
   member: string;
@@ -121,7 +129,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
       if (!sameRequest(existing.request, request)) {
         throw new PaymentError(
           'payment_id_conflict',
-          `payment ${request.paymentId} already exists with another amount, description, merchant or member`,
+          `payment ${request.paymentId} already exists with another amount, coins, description, merchant or member`,
         );
       }
       return this.created(existing);
@@ -229,10 +237,11 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
 function validateRequest(request: PaymentRequest): void {
   const { paymentId, amount } = request;
+  const coins = request.coins ?? ZERO_CENTS;
   if (paymentId.length === 0 || paymentId.length > paymentIdLengthMax) {
     throw new PaymentError('invalid_request', `paymentId must have 1 to ${paymentIdLengthMax} characters`);
   }
-  if (amount <= 0n || amount > AMOUNT_MAX) {
+  if (coins < 0n || amount < 0n || (amount === 0n && coins === 0n) || amount + coins > AMOUNT_MAX) {
     throw new PaymentError('invalid_amount', `a payment must be positive, got ${amount} cents`);
   }
 }
@@ -240,6 +249,7 @@ function validateRequest(request: PaymentRequest): void {
 function sameRequest(left: Readonly<PaymentRequest>, right: PaymentRequest): boolean {
   return (
     left.amount === right.amount &&
+    (left.coins ?? ZERO_CENTS) === (right.coins ?? ZERO_CENTS) &&
     left.description === right.description &&
     left.merchant === right.merchant &&
     left.member === right.member

@@ -81,6 +81,16 @@ export interface DayTally {
   refunds: number;
   refundedAmount: Cents;
   forcedExits: number;
+  /**
+   * The programs (docs/rules.md): coins granted; coins redeemed by the orders settled (the platform
+   * funds them in cash); the dividend parts of the orders settled; dividends paid out; locked cash
+   * released to wallets. All zero while the programs are off.
+   */
+  coinsGranted: Cents;
+  coinsRedeemed: Cents;
+  dividendAccrued: Cents;
+  dividendsPaid: Cents;
+  lockedCashReleased: Cents;
   /** The first and last log positions of events dated this day. */
   firstSequence: number;
   lastSequence: number;
@@ -99,6 +109,11 @@ export const emptyTally = (sequence: number): DayTally => ({
   refunds: 0,
   refundedAmount: cents(0n),
   forcedExits: 0,
+  coinsGranted: cents(0n),
+  coinsRedeemed: cents(0n),
+  dividendAccrued: cents(0n),
+  dividendsPaid: cents(0n),
+  lockedCashReleased: cents(0n),
   firstSequence: sequence,
   lastSequence: sequence,
 });
@@ -115,6 +130,11 @@ const tallyFigures = [
   'refunds',
   'refundedAmount',
   'forcedExits',
+  'coinsGranted',
+  'coinsRedeemed',
+  'dividendAccrued',
+  'dividendsPaid',
+  'lockedCashReleased',
 ] as const;
 
 /** A tally's figures as the API prints them: counts as numbers, money as decimal strings. */
@@ -251,6 +271,18 @@ export class Reports implements Projection {
         // Dated for the withdrawal export; the wallet totals come from the state.
         this.tallyAt(eventTimeMs(event, recordedAtMs), sequence);
         break;
+      case 'CoinsGranted':
+        this.addFigure('coinsGranted', event.command.coins, recordedAtMs, sequence);
+        break;
+      case 'DividendsSettled': {
+        let paid = 0n;
+        for (const payment of event.payments) paid += payment.amount;
+        this.addFigure('dividendsPaid', cents(paid), recordedAtMs, sequence);
+        break;
+      }
+      case 'LockedReleased':
+        this.addFigure('lockedCashReleased', event.cash, recordedAtMs, sequence);
+        break;
       case 'MemberRegistered':
         if (event.command.referrer !== null) this.referrer(event.command.referrer).referred += 1;
         break;
@@ -263,6 +295,17 @@ export class Reports implements Projection {
       default:
         break;
     }
+  }
+
+  /** Adds a program's figure to the day of `atMs` and to the totals. */
+  private addFigure(
+    figure: 'coinsGranted' | 'dividendsPaid' | 'lockedCashReleased',
+    amount: Cents,
+    atMs: number,
+    sequence: number,
+  ): void {
+    const tally = this.tallyAt(atMs, sequence);
+    for (const sum of [tally, this.totals]) sum[figure] = cents(sum[figure] + amount);
   }
 
   private paid(tally: DayTally, amount: Cents): void {
@@ -300,6 +343,8 @@ export class Reports implements Projection {
       sum.inflow = cents(sum.inflow + event.inflow);
       sum.budget = cents(sum.budget + budget);
       sum.rewardsPaid = cents(sum.rewardsPaid + rewards);
+      sum.coinsRedeemed = cents(sum.coinsRedeemed + (order.coins ?? 0n));
+      sum.dividendAccrued = cents(sum.dividendAccrued + (event.dividend ?? 0n));
     }
     const merchant = this.merchants.get(order.merchant) ?? {
       ordersSettled: 0,

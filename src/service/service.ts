@@ -11,8 +11,10 @@ import { Activity } from './activity.ts';
 import { AgentEarnings } from './agents.ts';
 import { type Clock, ServiceClock, systemClock } from './clock.ts';
 import { SandboxPaymentProvider } from './payments.ts';
+import { ProgramHistory } from './program-history.ts';
+import { DailyRuns } from './programs.ts';
 import { ReadModels } from './projections.ts';
-import { Reports } from './reports.ts';
+import { operatorUtcOffsetMinutes, Reports } from './reports.ts';
 import { WebhookDispatcher } from './webhooks.ts';
 import { MemberWithdrawals } from './withdrawals.ts';
 
@@ -39,6 +41,7 @@ const badInput = new Set([
   'invalid_config',
   'unknown_type',
   'amount_too_large',
+  'invalid_weight',
 ]);
 
 /** Rules refused it (insufficient points, below minimum, wrong state…): 422 unless the input was malformed. */
@@ -119,6 +122,7 @@ export const makeReadModels = () => ({
   agents: new AgentEarnings(),
   withdrawals: new MemberWithdrawals(),
   reports: new Reports(),
+  programs: new ProgramHistory(),
 });
 export type ReadModelSet = ReturnType<typeof makeReadModels>;
 
@@ -127,6 +131,9 @@ const settlementsPerPassMax = 10_000;
 
 export class PoolpointService {
   private settleTimer: NodeJS.Timeout | null = null;
+  /** The operator's offset from UTC, in minutes (POOLPOINT_UTC_OFFSET): its days name the daily runs. */
+  readonly utcOffsetMinutes = operatorUtcOffsetMinutes();
+  private readonly dailyRuns = new DailyRuns(this.utcOffsetMinutes);
 
   private constructor(
     readonly node: LedgerNode,
@@ -214,6 +221,24 @@ export class PoolpointService {
     return outcome;
   }
 
+  /**
+   * The programs' daily commands due now (programs.ts): the release run of each day, the dividend
+   * settlement of each finished day, in the operator's days. Sent before the pass settles orders,
+   * so that points locked by an order settled after a day's first moment start on the next day.
+   * Returns how many were accepted (a retried day is a duplicate, never sent twice).
+   */
+  async runDaily(): Promise<number> {
+    if (this.node.role !== 'leader') return 0;
+    const due = this.dailyRuns.due(this.state, this.clock.now());
+    if (due.length === 0) return 0;
+    const outcomes = await this.submitMany(due);
+    for (const [index, outcome] of outcomes.entries()) {
+      if (outcome.kind === 'rejected')
+        process.emitWarning(`${due[index]?.id ?? 'a daily command'} refused: ${outcome.rejection.message}`);
+    }
+    return outcomes.filter((outcome) => outcome.kind === 'accepted').length;
+  }
+
   /** Settles every paid order whose hold window has passed, oldest first. Returns how many. */
   async settleDue(): Promise<number> {
     if (this.node.role !== 'leader') return 0;
@@ -231,7 +256,8 @@ export class PoolpointService {
 
   private scheduleSettlement(everyMs: number): void {
     this.settleTimer = setTimeout(() => {
-      this.settleDue()
+      this.runDaily()
+        .then(() => this.settleDue())
         .catch((error: Error) => process.emitWarning(`settlement pass failed: ${error.message}`))
         .finally(() => {
           if (this.settleTimer !== null) this.scheduleSettlement(everyMs);

@@ -5,6 +5,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The whole answer (some errors carry more than code and message: an import's `problems`). */
+    readonly body: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -40,6 +42,7 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?
       response.status,
       String(json.code ?? 'error'),
       String(json.message ?? response.statusText),
+      json,
     );
     if (response.status === 401 && path !== '/v1/auth/login') onUnauthenticated();
     throw error;
@@ -208,3 +211,189 @@ export interface ForcedExit {
 
 // The compliance shapes live with their translation (compliance.ts), which a Node test also reads.
 export type { ConfigValue, Finding, PlainConfig } from './compliance';
+
+// The programs (levels and team rewards, campaigns, dividends, legacy conversion): all off by default.
+export interface ProgramsOn {
+  levels: boolean;
+  teamRewards: boolean;
+  dividends: boolean;
+  legacy: boolean;
+}
+
+export interface LotSchedule {
+  kind: 'points' | 'cash';
+  amount: string;
+  left: string;
+  batches: number;
+  released: number;
+  firstDay: string | null;
+  lastDay: string;
+}
+
+/** GET /v1/members/:member/programs. */
+export interface MemberPrograms {
+  member: string;
+  programs: ProgramsOn;
+  level: string | null;
+  levelSetByAdmin: boolean;
+  levelOverride: string | null;
+  coins: string;
+  lockedPoints: string;
+  lockedCash: string;
+  release: {
+    nextDay: string;
+    nextPoints: string;
+    nextCash: string;
+    lastDay: string;
+    lots: LotSchedule[];
+  } | null;
+  shareholderWeight: string;
+  shareOfWeights: string | null;
+  dividendsReceived: string;
+}
+
+export interface LevelSetting {
+  name: string;
+  threshold: string;
+  rate: string;
+}
+
+export interface CampaignSetting {
+  id: string;
+  merchant: string;
+  productLine?: string | null;
+  startMs: string;
+  endMs: string;
+  mintRatio: string;
+}
+
+export interface ProgramSettings {
+  levels: LevelSetting[];
+  teamRewards: { enabled: boolean; depthMax: string; peerShare: string };
+  campaigns: CampaignSetting[];
+  dividends: { share: string };
+  legacy: { enabled: boolean; releaseDays: string };
+}
+
+export interface CampaignView {
+  id: string;
+  merchant?: string;
+  productLine?: string | null;
+  startAt?: string;
+  endAt?: string;
+  mintRatio?: string;
+  configured: boolean;
+  status: 'upcoming' | 'running' | 'ended' | 'removed';
+  orders: number;
+  amount: string;
+  inflow: string;
+  minted: string;
+}
+
+export interface DividendFigures {
+  share: string;
+  pool: string;
+  lastDay: string | null;
+  shareholders: number;
+  totalWeight: string;
+  accrued: string;
+  paid: string;
+}
+
+export interface GrantBatch {
+  batch: string | null;
+  grants: number;
+  coins: string;
+  firstAtMs: number;
+  lastAtMs: number;
+  actor: string;
+}
+
+export interface LegacyFigures {
+  enabled: boolean;
+  releaseDays: number;
+  granted: string;
+  redeemed: string;
+  pending: string;
+  outstanding: string;
+  lockedPoints: string;
+  lockedCash: string;
+  membersWithLocked: number;
+  lastReleaseDay: string | null;
+  nextReleaseDay: string;
+  releasedPoints: string;
+  releasedCash: string;
+  platform: string;
+  batches: GrantBatch[];
+}
+
+/** GET /v1/programs. */
+export interface ProgramsOverview {
+  on: ProgramsOn;
+  settings: ProgramSettings;
+  levelOverrides: {
+    total: number;
+    items: { member: string; level: string; inUse: boolean; holds: string | null }[];
+  };
+  levelChanges: {
+    sequence: number;
+    atMs: number;
+    member: string;
+    level: string | null;
+    actor: string | null;
+  }[];
+  campaigns: CampaignView[];
+  dividends: DividendFigures;
+  legacy: LegacyFigures;
+  findings: import('./compliance').Finding[];
+  utcOffset: string;
+  complete: boolean;
+}
+
+export interface Shareholder {
+  member: string;
+  weight: string;
+  shareOfWeights: string;
+  dividendsReceived: string;
+}
+
+export interface DividendDay {
+  day: string;
+  atMs: number;
+  pool: string;
+  paid: string;
+  payments: number;
+  carried: string;
+}
+
+export interface ReleaseRun {
+  day: string;
+  atMs: number;
+  points: string;
+  cash: string;
+}
+
+export interface LegacyAccount {
+  member: string;
+  coins: string;
+  lockedPoints: string;
+  lockedCash: string;
+}
+
+/**
+ * POST /v1/legacy/imports: a check (dryRun: answers `valid` with the problems either way) or an
+ * import (a file with problems is a 400 or 409 with `problems`).
+ */
+export interface ImportAnswer {
+  dryRun: boolean;
+  valid?: boolean;
+  problems?: { line: number; message: string }[];
+  batch: string;
+  rows: number;
+  new: number;
+  duplicates: number;
+  coins: string;
+  legacyEnabled: boolean;
+  granted?: number;
+  refused?: { line: number; code: string; message: string }[];
+}

@@ -62,6 +62,11 @@ const routes: RouteRecordRaw[] = [
       },
       { path: 'admin/config', component: () => import('./views/ConfigPage.vue'), meta: { roles: ['admin'] } },
       {
+        path: 'admin/programs',
+        component: () => import('./views/ProgramsPage.vue'),
+        meta: { roles: ['admin'] },
+      },
+      {
         path: 'admin/webhooks',
         component: () => import('./views/WebhooksPage.vue'),
         meta: { roles: ['admin'] },

@@ -45,6 +45,44 @@ describe('maximum static return capMultiple × (1 − sellFee)', () => {
   });
 });
 
+describe('the programs: turning one on shows what it risks', () => {
+  test('given the defaults, dividends, legacy conversion and campaigns are green (off)', () => {
+    const findings = complianceReport(parseConfig({}));
+    for (const rule of ['shareholder dividends', 'legacy conversion', 'clearance campaigns'])
+      assert.equal(finding(findings, rule).level, 'green', rule);
+  });
+  test("given dividends on, amber: income from other people's orders, never sell shareholder places", () => {
+    const result = finding(
+      complianceReport(parseConfig({ dividends: { share: '0.25' } })),
+      'shareholder dividends',
+    );
+    assert.equal(result.level, 'amber');
+    assert.match(result.reason, /dividends\.share 0\.250000/);
+    assert.match(result.reason, /never sell shareholder places/);
+    assert.match(result.source, /444/);
+  });
+  test('given legacy conversion on, amber: the platform funds the coin part, points locked for the release days', () => {
+    const config = parseConfig({ legacy: { enabled: true, releaseDays: '45' } });
+    const result = finding(complianceReport(config), 'legacy conversion');
+    assert.equal(result.level, 'amber');
+    assert.match(result.reason, /platform funds/);
+    assert.match(result.reason, /locked for 45 days/);
+  });
+  test('given two campaigns, amber, naming the highest mint ratio and that it never exceeds the inflow', () => {
+    const window = { merchant: 'mch_1', startMs: '1767225600000', endMs: '1767312000000' };
+    const config = parseConfig({
+      campaigns: [
+        { id: 'a', ...window, mintRatio: '0.85' },
+        { id: 'b', ...window, mintRatio: '0.9' },
+      ],
+    });
+    const result = finding(complianceReport(config), 'clearance campaigns');
+    assert.equal(result.level, 'amber');
+    assert.match(result.reason, /^2 clearance campaigns mint up to 0\.900000 of the pool inflow/);
+    assert.match(result.source, /广告法/);
+  });
+});
+
 describe('the other rules', () => {
   test('referral depth: two paid levels are amber, one is green, none is green', () => {
     assert.equal(finding(complianceReport(parseConfig({})), 'referral depth').level, 'amber');
@@ -109,7 +147,7 @@ describe('poolpoint check-config', () => {
   test('--json lists every finding; a bad configuration is one clear error', () => {
     const run = checkConfig({ capMultiple: '2' }, '--json');
     const findings = (JSON.parse(run.stdout) as { findings: Finding[] }).findings;
-    assert.equal(findings.length, 7);
+    assert.equal(findings.length, 10);
     const bad = checkConfig({ capMultiple: 2 });
     assert.equal(bad.status, 1);
     assert.equal(bad.stdout, '');

@@ -39,6 +39,19 @@ const configurations: Record<string, ConfigInput> = {
     teamRewards: { enabled: true, depthMax: '2', peerShare: '0.5' },
   },
   'team rewards three deep': { levels, teamRewards: { enabled: true, depthMax: '3' } },
+  'dividends, legacy conversion and a campaign on': {
+    dividends: { share: '0.25' },
+    legacy: { enabled: true, releaseDays: '45' },
+    campaigns: [
+      {
+        id: 'spring',
+        merchant: 'mch_1',
+        startMs: '1767225600000',
+        endMs: '1767312000000',
+        mintRatio: '0.85',
+      },
+    ],
+  },
   'team rewards on, no level paid': {
     levels: [{ name: '银卡', threshold: '1000.00', rate: '0' }],
     teamRewards: { enabled: true },

@@ -132,6 +132,46 @@ function priceGrowth(config: Config): Finding {
   return { rule: 'price growth against consumption', level, reason, source: sources.rebateWarning };
 }
 
+function dividends(config: Config): Finding {
+  const share = config.dividends.share;
+  return {
+    rule: 'shareholder dividends',
+    level: share > 0n ? 'amber' : 'green',
+    reason:
+      share > 0n
+        ? `dividends.share ${formatPpm(share)} of the platform's revenue on every settled order is paid to shareholders by weight: income from other people's orders; never sell shareholder places or tie them to recruiting, and do not present dividends as a return`
+        : 'no shareholder dividends',
+    source: sources.pyramid,
+  };
+}
+
+function legacy(config: Config): Finding {
+  const { enabled, releaseDays } = config.legacy;
+  return {
+    rule: 'legacy conversion',
+    level: enabled ? 'amber' : 'green',
+    reason: enabled
+      ? `old liabilities become consumption coins (legacy.enabled): an order paid with coins brings no cash, so the platform funds its payable and pool inflow from its own revenue, and points minted on it are locked for ${releaseDays} days; check the platform can carry the coins outstanding before importing them`
+      : 'no consumption coins can be granted',
+    source: sources.rebateWarning,
+  };
+}
+
+function campaigns(config: Config): Finding {
+  const list = config.campaigns;
+  let ratioMax = config.mintRatio;
+  for (const campaign of list) if (campaign.mintRatio > ratioMax) ratioMax = campaign.mintRatio;
+  return {
+    rule: 'clearance campaigns',
+    level: list.length > 0 ? 'amber' : 'green',
+    reason:
+      list.length > 0
+        ? `${list.length} clearance campaign${list.length === 1 ? '' : 's'} mint up to ${formatPpm(ratioMax)} of the pool inflow (never more than the inflow); advertise the goods, never "more points" as more return`
+        : 'no clearance campaigns',
+    source: sources.advertising,
+  };
+}
+
 function texts(configurable: Readonly<Record<string, string>>): Finding {
   const hits: string[] = [];
   for (const [key, text] of Object.entries(configurable)) {
@@ -166,6 +206,9 @@ export function complianceReport(
       source: sources.pyramid,
     },
     priceGrowth(config),
+    dividends(config),
+    legacy(config),
+    campaigns(config),
     texts(configurableTexts),
   ];
 }

@@ -71,7 +71,22 @@ export function complianceFigures(config: PlainConfig): Record<string, string> {
     province: six(rate(at(config, 'rewards.agents.province'))),
     mintRatio: six(mintRatio),
     priceExponent: six(ppmOne - mintRatio),
+    dividendShare: six(rate(at(config, 'dividends.share'))),
+    releaseDays: String(at(config, 'legacy.releaseDays') ?? 30),
+    ...campaignFigures(config, mintRatio),
   };
+}
+
+/** How many clearance campaigns, and the highest mint ratio among them and the default. */
+function campaignFigures(config: PlainConfig, mintRatio: bigint): Record<string, string> {
+  const campaigns = at(config, 'campaigns');
+  const list = Array.isArray(campaigns) ? campaigns : [];
+  let ratioMax = mintRatio;
+  for (const campaign of list) {
+    const ratio = rate((campaign as { mintRatio?: unknown }).mintRatio);
+    if (ratio > ratioMax) ratioMax = ratio;
+  }
+  return { campaignCount: String(list.length), campaignRatioMax: six(ratioMax) };
 }
 
 /** `{name}` replaced by its figure; a name without a figure is left as it is (and a test catches it). */

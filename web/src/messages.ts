@@ -1184,7 +1184,7 @@ export const complianceZh: Readonly<Record<string, Readonly<Record<string, strin
   },
   'team-based pay': {
     title: '按团队业绩计酬',
-    green: '不按团队业绩计酬（级差、平级奖励与分红均已关闭）',
+    green: '不按团队业绩计酬（级差与平级奖励已关闭）',
     'team.amber':
       '团队奖励已开启：级差{peerReward}按下级的订单向上最多支付 {depthMax} 级：这就是按团队业绩计酬；请把 teamRewards.depthMax 保持在 2 以内，等级只由会员自己的消费获得',
     'team.red':
@@ -1206,6 +1206,24 @@ export const complianceZh: Readonly<Record<string, Readonly<Record<string, strin
     amber:
       '铸造比例 {mintRatio}：没有卖出时，价格大约按盈利池的 {priceExponent} 次方增长，快于消费所能支撑的速度；价格上涨会吸引人为价格而买，而不是为商品',
     red: '铸造比例 {mintRatio}：没有卖出时，价格大约按盈利池的 {priceExponent} 次方增长，快于消费所能支撑的速度；价格上涨会吸引人为价格而买，而不是为商品',
+  },
+  'shareholder dividends': {
+    title: '股东分红',
+    green: '没有股东分红',
+    amber:
+      '每笔结算订单平台收入的 {dividendShare}（dividends.share）按权重分给股东：这是来自他人订单的收入；切勿出售股东名额或与拉人挂钩，也不要把分红宣传为收益',
+  },
+  'legacy conversion': {
+    title: '老会员转化',
+    green: '不能发放消费币',
+    amber:
+      '旧负债转为消费币（legacy.enabled）：用消费币支付的订单不带来现金，平台要用自己的收入垫付其应付货款和入池资金，由此铸造的积分锁定 {releaseDays} 天；导入前请确认平台承担得起未用的消费币',
+  },
+  'clearance campaigns': {
+    title: '清库存活动',
+    green: '没有清库存活动',
+    amber:
+      '{campaignCount} 个清库存活动按入池资金的最高 {campaignRatioMax} 铸造积分（从不超过入池资金）；宣传商品本身，切勿把“多送积分”说成多得收益',
   },
   'wording of returns': {
     title: '收益用语',

@@ -10,6 +10,8 @@ import { PoolpointService } from '../src/service/service.ts';
 
 const durationMs = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
+/** BENCH_CASES=bulk (or single) runs one case only. */
+const cases = (process.env.BENCH_CASES ?? 'single,bulk').split(',');
 const bulkSize = 1_000;
 const bulkConcurrency = 4;
 const members = 1_000;
@@ -140,22 +142,26 @@ try {
       amount: `${10 + (sequence % 500)}.00`,
     };
   };
-  await drive(
-    'single',
-    concurrency,
-    () => ({ path: '/v1/orders', body: JSON.stringify(order()), orders: 1 }),
-    key,
-  );
-  await drive(
-    'bulk',
-    bulkConcurrency,
-    () => ({
-      path: '/v1/orders/bulk',
-      body: JSON.stringify({ orders: Array.from({ length: bulkSize }, order) }),
-      orders: bulkSize,
-    }),
-    key,
-  );
+  if (cases.includes('single')) {
+    await drive(
+      'single',
+      concurrency,
+      () => ({ path: '/v1/orders', body: JSON.stringify(order()), orders: 1 }),
+      key,
+    );
+  }
+  if (cases.includes('bulk')) {
+    await drive(
+      'bulk',
+      bulkConcurrency,
+      () => ({
+        path: '/v1/orders/bulk',
+        body: JSON.stringify({ orders: Array.from({ length: bulkSize }, order) }),
+        orders: bulkSize,
+      }),
+      key,
+    );
+  }
 } finally {
   server.kill('SIGTERM');
   agent.destroy();

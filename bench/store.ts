@@ -46,10 +46,8 @@ function orderCommands(): IdentifiedCommand[] {
 }
 
 async function durableSettlements(database: string, label: string): Promise<void> {
-  const ledger = await openLedger(await openStore(database), {
-    batchCommandsMax: chunkCommands,
-    snapshotEveryEvents: 0,
-  });
+  // The writer's own batching (defaultSequencerOptions), as `poolpoint serve` runs it.
+  const ledger = await openLedger(await openStore(database), { snapshotEveryEvents: 0 });
   try {
     await ledger.sequencer.submitMany(setupCommands());
     const commands = orderCommands();
@@ -77,19 +75,25 @@ async function durableSettlements(database: string, label: string): Promise<void
   }
 }
 
-const folder = mkdtempSync(join(tmpdir(), 'poolpoint-bench-'));
-try {
-  await durableSettlements(`sqlite:${join(folder, 'bench.db')}`, 'sqlite');
-} finally {
-  rmSync(folder, { recursive: true, force: true });
+/** BENCH_DATABASES=sqlite (or postgres) runs one store only. */
+const databases = (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',');
+if (databases.includes('sqlite')) {
+  const folder = mkdtempSync(join(tmpdir(), 'poolpoint-bench-'));
+  try {
+    await durableSettlements(`sqlite:${join(folder, 'bench.db')}`, 'sqlite');
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
-const postgres = await createTestDatabase();
-try {
-  await durableSettlements(postgres.url, 'postgres');
-} finally {
-  await postgres.drop();
+if (databases.includes('postgres')) {
+  const postgres = await createTestDatabase();
+  try {
+    await durableSettlements(postgres.url, 'postgres');
+  } finally {
+    await postgres.drop();
+  }
 }
-if (process.env.BENCH_SKIP_BASELINE !== '1') {
+if (databases.includes('postgres') && process.env.BENCH_SKIP_BASELINE !== '1') {
   const baselineDatabase = await createTestDatabase();
   try {
     const baseline = await runBaseline(

@@ -134,11 +134,14 @@ describe('the single writer (SQLite)', () => {
     const store = await openStore(testStore.database);
     let appends = 0;
     let durableSequence = 0;
-    const append = store.append.bind(store);
-    store.append = async (rows, outcomes) => {
-      await append(rows, outcomes);
+    // SQLite links the rows on its writer thread: the writer appends through appendLinked.
+    const appendLinked = store.appendLinked?.bind(store);
+    assert.ok(appendLinked !== undefined);
+    store.appendLinked = async (after, rows, outcomes) => {
+      const head = await appendLinked(after, rows, outcomes);
       appends += 1;
-      durableSequence = rows.at(-1)?.sequence ?? durableSequence;
+      durableSequence = head.sequence;
+      return head;
     };
     const ledger = await openLedger(store, { batchCommandsMax: 100 });
     try {
@@ -209,6 +212,9 @@ describe('the single writer (SQLite)', () => {
     const testStore = await makeStore();
     const store = await openStore(testStore.database);
     store.append = async () => {
+      throw new Error('disk full');
+    };
+    store.appendLinked = async () => {
       throw new Error('disk full');
     };
     const ledger = await openLedger(store);

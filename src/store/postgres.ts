@@ -105,6 +105,32 @@ function textArray(values: readonly (string | null)[]): string | readonly (strin
   return jsonOnlyEscape.test(json) ? values : `{${json.slice(1, -1)}}`;
 }
 
+interface WaitingAppend {
+  readonly rows: readonly LogRow[];
+  readonly outcomes: readonly OutcomeRow[];
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** The parameters of appendSql: one array per column. */
+function appendValues(rows: readonly LogRow[], outcomes: readonly OutcomeRow[]): unknown[] {
+  return [
+    integerArray(rows.map((row) => row.sequence)),
+    textArray(rows.map((row) => row.type)),
+    textArray(rows.map((row) => row.commandId)),
+    textArray(rows.map((row) => row.body)),
+    integerArray(rows.map((row) => row.recordedAtMs)),
+    textArray(rows.map((row) => row.previousHash)),
+    textArray(rows.map((row) => row.hash)),
+    integerArray(outcomes.map((outcome) => outcome.position)),
+    textArray(outcomes.map((outcome) => outcome.commandId)),
+    textArray(outcomes.map((outcome) => outcome.kind)),
+    textArray(outcomes.map((outcome) => outcome.code)),
+    textArray(outcomes.map((outcome) => outcome.message)),
+    integerArray(outcomes.map((outcome) => outcome.recordedAtMs)),
+  ];
+}
+
 /** A page size PostgreSQL accepts (LIMIT refuses negatives) and the reader can hold. */
 const pageLimit = (limit: number): number => Math.max(0, Math.min(Math.trunc(limit), readRowsMax));
 
@@ -119,6 +145,9 @@ export class PostgresStore implements EventStore {
   readonly kind = 'postgres';
   private readonly leader: LeaderLock;
   private closed = false;
+  /** Appends made while another is being written (see append). */
+  private readonly waitingAppends: WaitingAppend[] = [];
+  private appending = false;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -154,27 +183,35 @@ export class PostgresStore implements EventStore {
     return new PostgresStore(pool, url, types, options);
   }
 
-  async append(rows: readonly LogRow[], outcomes: readonly OutcomeRow[]): Promise<void> {
-    if (rows.length === 0 && outcomes.length === 0) return;
-    await this.pool.query({
-      name: 'poolpoint_append',
-      text: appendSql,
-      values: [
-        integerArray(rows.map((row) => row.sequence)),
-        textArray(rows.map((row) => row.type)),
-        textArray(rows.map((row) => row.commandId)),
-        textArray(rows.map((row) => row.body)),
-        integerArray(rows.map((row) => row.recordedAtMs)),
-        textArray(rows.map((row) => row.previousHash)),
-        textArray(rows.map((row) => row.hash)),
-        integerArray(outcomes.map((outcome) => outcome.position)),
-        textArray(outcomes.map((outcome) => outcome.commandId)),
-        textArray(outcomes.map((outcome) => outcome.kind)),
-        textArray(outcomes.map((outcome) => outcome.code)),
-        textArray(outcomes.map((outcome) => outcome.message)),
-        integerArray(outcomes.map((outcome) => outcome.recordedAtMs)),
-      ],
+  /**
+   * Appends in call order, as group commits: the appends made while one is being written wait, and
+   * are then written together in one statement (one transaction). If it fails, they all fail, and so
+   * does every append made before that failure was reported: no later batch is written after a gap.
+   */
+  append(rows: readonly LogRow[], outcomes: readonly OutcomeRow[]): Promise<void> {
+    if (rows.length === 0 && outcomes.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waitingAppends.push({ rows, outcomes, resolve, reject });
+      if (!this.appending) void this.writeWaitingAppends();
     });
+  }
+
+  private async writeWaitingAppends(): Promise<void> {
+    this.appending = true;
+    while (this.waitingAppends.length > 0) {
+      const group = this.waitingAppends.splice(0);
+      try {
+        const values = appendValues(
+          group.flatMap((append) => append.rows),
+          group.flatMap((append) => append.outcomes),
+        );
+        await this.pool.query({ name: 'poolpoint_append', text: appendSql, values });
+        for (const append of group) append.resolve();
+      } catch (error) {
+        for (const append of [...group, ...this.waitingAppends.splice(0)]) append.reject(error as Error);
+      }
+    }
+    this.appending = false;
   }
 
   async head(): Promise<LogHead> {

@@ -2,16 +2,29 @@
 // state and appends their events in batches (group commit). A command's outcome is released only
 // after its batch is durable. Past a bounded queue it answers "busy" instead of growing.
 //
+// It does not wait for a batch to be durable before deciding the next: a few appends are in flight
+// at once (the store writes them in order and may commit several in one transaction), so deciding
+// overlaps with the store's work. They are acknowledged in order, each once it is durable.
+//
 // If an append fails, the in-memory state is ahead of the durable log and can no longer be
 // trusted: the sequencer stops for good and every caller is told to restart (the state is then
-// rebuilt from the log, which holds exactly the acknowledged batches).
+// rebuilt from the log, which holds exactly the acknowledged batches; the store writes nothing
+// that was sent after the failed append).
 import { execute, type Outcome } from '../domain/engine.ts';
 import type { Command, Event, Rejection } from '../domain/messages.ts';
 import { snapshotOf } from '../domain/snapshot.ts';
 import type { State } from '../domain/state.ts';
 import { commandIdOf, encodeEvent } from './codec.ts';
 import { encodeSnapshot } from './snapshot-codec.ts';
-import { type EventStore, type LogHead, type LogRow, type OutcomeRow, rowHash } from './store.ts';
+import {
+  type EventStore,
+  type LogHead,
+  type LogRow,
+  type OutcomeRow,
+  rowHash,
+  type SnapshotRow,
+  type UnlinkedRow,
+} from './store.ts';
 
 /** A command refused before it reached the rules (malformed input): recorded like any rejection. */
 export interface PreRejected {
@@ -23,22 +36,32 @@ export interface PreRejected {
 export type Submission = Command | PreRejected;
 
 export interface SequencerOptions {
-  /** Commands decided per batch (one durable transaction). */
+  /** Commands decided per batch (one append; the store may commit several in one transaction). */
   readonly batchCommandsMax: number;
+  /** Batches sent to the store and not yet durable, at most; then the writer waits for the oldest. */
+  readonly appendsInFlightMax: number;
   /** How long a batch may wait for more commands; 0 closes it on the next turn of the event loop. */
   readonly batchDelayMs: number;
   /** Commands waiting at most; more are answered with BusyError. */
   readonly queueCommandsMax: number;
-  /** A snapshot after every this many events; 0 for none. */
+  /**
+   * A snapshot after every this many events; 0 for none. One that takes long waits until it would
+   * cost at most a twentieth of the writer's time (snapshotTimeShareMax).
+   */
   readonly snapshotEveryEvents: number;
   /** The clock for `recordedAtMs` (tests move it). */
   readonly now: () => number;
-  /** Told of each event once its batch is durable, in log order (read models beside the state). */
+  /**
+   * Told of each event once its batch is durable, in log order (read models beside the state). The
+   * state is the writer's current one: it already includes the batch, and may include later ones.
+   */
   readonly onEvent?: (event: Event, sequence: number, recordedAtMs: number, state: State) => void;
 }
 
 export const defaultSequencerOptions: SequencerOptions = {
-  batchCommandsMax: 4_096,
+  // Small batches: a batch's rows are short-lived garbage, not data that survives collections.
+  batchCommandsMax: 1_024,
+  appendsInFlightMax: 16,
   batchDelayMs: 0,
   queueCommandsMax: 200_000,
   snapshotEveryEvents: 100_000,
@@ -68,14 +91,60 @@ interface Pending {
   readonly reject: (error: Error) => void;
 }
 
+/** Decided commands on their way to the store. */
+interface Batch {
+  /** Dropped once sent: the store has them, and rows are most of what a batch allocates. */
+  rows: UnlinkedRow[] | null;
+  /** The last event before the batch. */
+  readonly after: number;
+  /** The batch's last event, when this thread hashed the rows (else the store says, once durable). */
+  readonly linkedHead: LogHead | null;
+  readonly recordedAtMs: number;
+  readonly events: Event[];
+  readonly outcomeRows: OutcomeRow[];
+  /** Submissions whose last command is in this batch: answered once it is durable. */
+  readonly completed: Pending[];
+  /** Submissions with a command in this batch: told if it fails. */
+  readonly touched: Pending[];
+  /** The state right after this batch, encoded, when a snapshot is due: saved once it is durable. */
+  snapshotBody: Buffer | null;
+  /** Settles (never rejects) when the append has: then `durable` or `failure` says how. */
+  settled: Promise<void>;
+  durable: LogHead | null;
+  failure: Error | null;
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A due snapshot waits while the last one's cost is more than this share of the time since: a
+ * state with a long history takes long to encode (every processed command is in it), and a
+ * snapshot every snapshotEveryEvents would otherwise take more and more of the writer's time.
+ */
+const snapshotTimeShareMax = 0.05;
+/** A snapshot that took less is never put off (a small state: snapshotEveryEvents holds exactly). */
+const snapshotNegligibleMs = 20;
+
 export class Sequencer {
   private readonly queue: Pending[] = [];
   private queuedCommands = 0;
   private running = false;
   private stopped: Error | null = null;
   private eventsSinceSnapshot = 0;
+  /** When the last snapshot was taken and how long it took (performance.now() milliseconds). */
+  private lastSnapshotEndMs = 0;
+  private lastSnapshotMs = 0;
   private idleWaiters: (() => void)[] = [];
-  private currentHead: LogHead;
+  /** Sent to the store, oldest first; acknowledged in this order. */
+  private readonly inFlight: Batch[] = [];
+  /** The last durable event. */
+  private durableHead: LogHead;
+  /** The last decided event (durable or in flight): the next batch follows it. */
+  private decidedSequence: number;
+  /** Its hash, when this thread links the rows (the store cannot: no appendLinked). */
+  private decidedHash: string;
+  /** Whether the store links rows into the chain (appendLinked) rather than this thread. */
+  private readonly storeLinks: boolean;
 
   constructor(
     readonly state: State,
@@ -84,12 +153,15 @@ export class Sequencer {
     private outcomePosition: number,
     private readonly options: SequencerOptions = defaultSequencerOptions,
   ) {
-    this.currentHead = head;
+    this.durableHead = head;
+    this.decidedSequence = head.sequence;
+    this.decidedHash = head.hash;
+    this.storeLinks = store.appendLinked !== undefined;
   }
 
   /** The last durable event. */
   get head(): LogHead {
-    return this.currentHead;
+    return this.durableHead;
   }
 
   submit(command: Submission): Promise<Outcome> {
@@ -128,46 +200,113 @@ export class Sequencer {
     else setImmediate(() => void this.run());
   }
 
+  /** Decides and sends batches while there is room in flight; acknowledges them as they become durable. */
   private async run(): Promise<void> {
-    while (this.queue.length > 0 && this.stopped === null) {
-      const batch = this.decideBatch();
-      try {
-        await this.store.append(batch.rows, batch.outcomeRows);
-      } catch (error) {
-        this.stop(error as Error, batch.touched);
+    for (;;) {
+      const snapshot = this.acknowledgeDurable();
+      if (snapshot !== null) await this.saveSnapshot(snapshot);
+      if (
+        this.stopped === null &&
+        this.queue.length > 0 &&
+        this.inFlight.length < this.options.appendsInFlightMax
+      ) {
+        this.send(this.decideBatch());
+        // Lets acknowledgements, new commands and other work in between two batches.
+        await nextTurn();
+      } else if (this.inFlight.length > 0) {
+        await (this.inFlight[0] as Batch).settled;
+      } else {
         break;
       }
-      if (batch.rows.length > 0) {
-        const last = batch.rows[batch.rows.length - 1] as LogRow;
-        this.currentHead = { sequence: last.sequence, hash: last.hash };
-      }
-      const onEvent = this.options.onEvent;
-      if (onEvent !== undefined) {
-        for (const [index, row] of batch.rows.entries())
-          onEvent(batch.events[index] as Event, row.sequence, row.recordedAtMs, this.state);
-      }
-      for (const pending of batch.completed) pending.resolve(pending.outcomes);
-      await this.snapshotIfDue(batch.rows.length);
     }
     this.running = false;
     for (const waiter of this.idleWaiters.splice(0)) waiter();
   }
 
-  /** Decides up to batchCommandsMax queued commands and builds their rows, chained by hash. */
-  private decideBatch(): {
-    rows: LogRow[];
-    events: Event[];
-    outcomeRows: OutcomeRow[];
-    completed: Pending[];
-    touched: Pending[];
-  } {
-    const rows: LogRow[] = [];
+  /** Sends a decided batch to the store (taking a snapshot first if one is due), without waiting. */
+  private send(batch: Batch): void {
+    const rows = batch.rows as UnlinkedRow[];
+    batch.rows = null;
+    this.eventsSinceSnapshot += rows.length;
+    if (this.snapshotDue()) {
+      // Now: the next batch changes the state. Its hash is known once the batch is durable.
+      const startMs = performance.now();
+      this.eventsSinceSnapshot = 0;
+      batch.snapshotBody = encodeSnapshot(snapshotOf(this.state));
+      this.lastSnapshotEndMs = performance.now();
+      this.lastSnapshotMs = this.lastSnapshotEndMs - startMs;
+    }
+    const { appendLinked } = this.store;
+    const appended =
+      batch.linkedHead === null && appendLinked !== undefined
+        ? appendLinked.call(this.store, batch.after, rows, batch.outcomeRows)
+        : // Linked here (decideBatch): the rows are whole LogRows.
+          this.store.append(rows as LogRow[], batch.outcomeRows).then(() => batch.linkedHead as LogHead);
+    batch.settled = appended.then(
+      (head) => {
+        batch.durable = head;
+      },
+      (error: Error) => {
+        batch.failure = error;
+      },
+    );
+    this.inFlight.push(batch);
+  }
+
+  private snapshotDue(): boolean {
+    const every = this.options.snapshotEveryEvents;
+    if (every === 0 || this.eventsSinceSnapshot < every) return false;
+    if (this.lastSnapshotMs < snapshotNegligibleMs) return true;
+    return (performance.now() - this.lastSnapshotEndMs) * snapshotTimeShareMax >= this.lastSnapshotMs;
+  }
+
+  /**
+   * Answers the oldest batches that are durable, in order, and stops at the first failed one.
+   * Returns the last snapshot among them that is due to be saved, if any.
+   */
+  private acknowledgeDurable(): SnapshotRow | null {
+    let snapshot: SnapshotRow | null = null;
+    for (let batch = this.inFlight[0]; batch !== undefined; batch = this.inFlight[0]) {
+      if (batch.failure !== null) {
+        this.stop(batch.failure);
+        return null;
+      }
+      if (batch.durable === null) break;
+      this.inFlight.shift();
+      this.durableHead = batch.durable;
+      const onEvent = this.options.onEvent;
+      if (onEvent !== undefined) {
+        for (const [index, event] of batch.events.entries())
+          onEvent(event, batch.after + 1 + index, batch.recordedAtMs, this.state);
+      }
+      for (const pending of batch.completed) pending.resolve(pending.outcomes);
+      if (batch.snapshotBody !== null) {
+        snapshot = {
+          sequence: batch.durable.sequence,
+          hash: batch.durable.hash,
+          body: batch.snapshotBody,
+          createdAtMs: this.options.now(),
+        };
+      }
+    }
+    return snapshot;
+  }
+
+  /**
+   * Decides up to batchCommandsMax queued commands and builds their rows: chained by hash here,
+   * or left for the store to link (appendLinked).
+   */
+  private decideBatch(): Batch {
+    const rows: UnlinkedRow[] = [];
     const events: Event[] = [];
     const outcomeRows: OutcomeRow[] = [];
     const completed: Pending[] = [];
     const touched: Pending[] = [];
     const recordedAtMs = this.options.now();
-    let { sequence, hash } = this.currentHead;
+    const after = this.decidedSequence;
+    const linkHere = !this.storeLinks;
+    let sequence = after;
+    let hash = this.decidedHash;
     let decided = 0;
     while (decided < this.options.batchCommandsMax && this.queue.length > 0) {
       const pending = this.queue[0] as Pending;
@@ -188,17 +327,23 @@ export class Sequencer {
             sequence += 1;
             events.push(event);
             const body = encodeEvent(event);
-            const rowHashValue = rowHash(hash, sequence, recordedAtMs, body);
-            rows.push({
-              sequence,
-              type: event.type,
-              commandId: commandIdOf(event),
-              body,
-              recordedAtMs,
-              previousHash: hash,
-              hash: rowHashValue,
-            });
-            hash = rowHashValue;
+            const commandId = commandIdOf(event);
+            if (linkHere) {
+              const rowHashValue = rowHash(hash, sequence, recordedAtMs, body);
+              const row: LogRow = {
+                sequence,
+                type: event.type,
+                commandId,
+                body,
+                recordedAtMs,
+                previousHash: hash,
+                hash: rowHashValue,
+              };
+              rows.push(row);
+              hash = rowHashValue;
+            } else {
+              rows.push({ sequence, type: event.type, commandId, body, recordedAtMs });
+            }
           }
         } else {
           this.outcomePosition += 1;
@@ -218,7 +363,22 @@ export class Sequencer {
       }
     }
     this.queuedCommands -= decided;
-    return { rows, events, outcomeRows, completed, touched };
+    this.decidedSequence = sequence;
+    this.decidedHash = hash;
+    return {
+      rows,
+      after,
+      linkedHead: linkHere ? { sequence, hash } : null,
+      recordedAtMs,
+      events,
+      outcomeRows,
+      completed,
+      touched,
+      snapshotBody: null,
+      settled: Promise.resolve(),
+      durable: null,
+      failure: null,
+    };
   }
 
   /** Stops for good: nothing queued is written, and callers are told `reason`. */
@@ -230,33 +390,25 @@ export class Sequencer {
     this.queuedCommands = 0;
   }
 
-  private stop(error: Error, inFlight: readonly Pending[]): void {
+  /** An append failed: every caller with a command in flight or queued is told, and nothing more is written. */
+  private stop(error: Error): void {
     this.stopped = new Error(
       `the log could not be written (${error.message}); restart to recover from the log`,
     );
     const stoppedError = new SequencerStoppedError(this.stopped.message);
-    for (const pending of new Set([...inFlight, ...this.queue])) pending.reject(stoppedError);
+    const told = new Set([...this.inFlight.flatMap((batch) => batch.touched), ...this.queue]);
+    for (const pending of told) pending.reject(stoppedError);
+    this.inFlight.length = 0;
     this.queue.length = 0;
     this.queuedCommands = 0;
   }
 
-  private async snapshotIfDue(events: number): Promise<void> {
-    this.eventsSinceSnapshot += events;
-    const every = this.options.snapshotEveryEvents;
-    if (every === 0 || this.eventsSinceSnapshot < every) return;
-    this.eventsSinceSnapshot = 0;
+  private async saveSnapshot(snapshot: SnapshotRow): Promise<void> {
     try {
-      await this.store.saveSnapshot({
-        sequence: this.currentHead.sequence,
-        hash: this.currentHead.hash,
-        body: encodeSnapshot(snapshotOf(this.state)),
-        createdAtMs: this.options.now(),
-      });
+      await this.store.saveSnapshot(snapshot);
     } catch (error) {
       // Not fatal: the log is the truth; start-up just replays from an older snapshot.
-      process.emitWarning(
-        `snapshot at event ${this.currentHead.sequence} not saved: ${(error as Error).message}`,
-      );
+      process.emitWarning(`snapshot at event ${snapshot.sequence} not saved: ${(error as Error).message}`);
     }
   }
 }

@@ -1,10 +1,20 @@
 // The embedded store: SQLite through better-sqlite3, WAL, synchronous=FULL (a committed batch has
-// been fsynced before append resolves). better-sqlite3 is synchronous; the promises only keep the
-// EventStore interface common with PostgreSQL.
+// been fsynced before append resolves). Reads run on this thread's connection; every write goes to
+// the writer (sqlite-writer.js), which for a file runs on its own thread: the inserts and the fsync
+// of one batch then overlap with the sequencer deciding the next, and the writer commits whatever
+// has queued meanwhile in one transaction. WAL lets the reads go on while it writes.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { auditRow, logRow, outcomeRow, type Row, recordRow, toNumber } from './rows.ts';
+import {
+  configure,
+  LogWriter,
+  type WriterReply,
+  type WriterRequest,
+  type WriteValue,
+} from './sqlite-writer.js';
 import {
   type AuditRow,
   type EventStore,
@@ -15,6 +25,7 @@ import {
   type RecordRow,
   readRowsMax,
   type SnapshotRow,
+  type UnlinkedRow,
 } from './store.ts';
 
 /** Versioned migrations: each runs once, in order, recorded in schema_migrations. */
@@ -59,72 +70,215 @@ const migrations: readonly string[] = [
    ) STRICT;`,
 ];
 
-/** Event rows per multi-row INSERT (7 parameters each, well under SQLite's 32,766). */
-const rowsPerInsert = 100;
-
-const eventValues = (row: LogRow): unknown[] => [
-  row.sequence,
-  row.type,
-  row.commandId,
-  row.body,
-  row.recordedAtMs,
-  row.previousHash,
-  row.hash,
-];
-
 const pageSize = (limit: number): number => Math.max(0, Math.min(Math.trunc(limit), readRowsMax));
+
+/** Where a store's writes run. Each request resolves once durable (or fails, writing nothing). */
+interface Writer {
+  request(request: WriterRequest): Promise<Written>;
+  close(): Promise<void>;
+}
+
+/** A writer on the reading connection itself (an in-memory database, which no other connection can open). */
+class InlineWriter implements Writer {
+  private readonly writer: LogWriter;
+
+  constructor(db: Database.Database) {
+    this.writer = new LogWriter(db);
+  }
+
+  async request(request: WriterRequest): Promise<Written> {
+    // Its failure is reported as it happens: nothing can be queued behind it, so no poisoning.
+    const [reply] = this.writer.run([request, { kind: 'reset' }]);
+    return written(reply as WriterReply);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** A request's result: the rows it changed, and the head after an appendLinked. */
+type Written = Extract<WriterReply, { changes: number }>;
+
+function written(reply: WriterReply): Written {
+  if (reply.error !== undefined) throw new Error(reply.error);
+  return reply;
+}
+
+interface PendingRequest {
+  readonly store: number;
+  readonly resolve: (written: Written) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * The writer thread of this process, shared by its open file stores (so that opening a store does
+ * not start a thread): started on first use, and holding the process open only while it has work.
+ */
+class WriterThread {
+  private static shared: WriterThread | null = null;
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, PendingRequest>();
+  private nextId = 1;
+  private nextStore = 1;
+  private failure: Error | null = null;
+
+  private constructor() {
+    this.worker = new Worker(new URL('./sqlite-writer.js', import.meta.url), {
+      workerData: { role: 'poolpoint-sqlite-writer' },
+      // Not the main thread's flags (its TypeScript loader among them): the writer is plain JavaScript.
+      execArgv: [],
+    });
+    this.worker.unref();
+    this.worker.on('message', (replies: (WriterReply & { id: number })[]) => this.answer(replies));
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) => this.fail(new Error(`the SQLite writer thread exited (${code})`)));
+  }
+
+  static get(): WriterThread {
+    if (WriterThread.shared === null || WriterThread.shared.failure !== null) {
+      WriterThread.shared = new WriterThread();
+    }
+    return WriterThread.shared;
+  }
+
+  /** A store number for `path`, whose connection the thread opens before anything sent after this. */
+  open(path: string): { store: number; opened: Promise<Written> } {
+    const store = this.nextStore;
+    this.nextStore += 1;
+    return { store, opened: this.send(store, { kind: 'open', path }) };
+  }
+
+  send(
+    store: number,
+    message: WriterRequest | { kind: 'open'; path: string } | { kind: 'close' },
+  ): Promise<Written> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const id = this.nextId;
+    this.nextId += 1;
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(id, { store, resolve, reject });
+      this.worker.postMessage({ ...message, store, id });
+    });
+  }
+
+  private answer(replies: readonly (WriterReply & { id: number })[]): void {
+    const failedStores = new Set<number>();
+    const settled: (() => void)[] = [];
+    for (const reply of replies) {
+      const request = this.pending.get(reply.id);
+      if (request === undefined) continue;
+      this.pending.delete(reply.id);
+      if (reply.error === undefined) settled.push(() => request.resolve(reply));
+      else {
+        if (reply.failedAppend) failedStores.add(request.store);
+        settled.push(() => request.reject(new Error(reply.error)));
+      }
+    }
+    // Heard of a failed append: from here on, appends are written again. Sent before anyone is told,
+    // so an append made after the failure is reported is never refused for it.
+    for (const store of failedStores) this.send(store, { kind: 'reset' }).catch(() => undefined);
+    for (const settle of settled) settle();
+    if (this.pending.size === 0) this.worker.unref();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const request of this.pending.values()) request.reject(this.failure);
+    this.pending.clear();
+  }
+}
+
+/** A store's share of the writer thread. */
+class ThreadWriter implements Writer {
+  private readonly thread = WriterThread.get();
+  private readonly store: number;
+
+  constructor(path: string) {
+    const { store, opened } = this.thread.open(path);
+    this.store = store;
+    // A failed open fails every request sent after it (the thread answers "not open").
+    opened.catch(() => undefined);
+  }
+
+  request(request: WriterRequest): Promise<Written> {
+    return this.thread.send(this.store, request);
+  }
+
+  async close(): Promise<void> {
+    // A thread that has failed has no connection left to close.
+    await this.thread.send(this.store, { kind: 'close' }).catch(() => undefined);
+  }
+}
+
+function outcomeValues(outcomes: readonly OutcomeRow[]): WriteValue[] {
+  const values: WriteValue[] = [];
+  for (const outcome of outcomes) {
+    values.push(
+      outcome.position,
+      outcome.commandId,
+      outcome.kind,
+      outcome.code,
+      outcome.message,
+      outcome.recordedAtMs,
+    );
+  }
+  return values;
+}
 
 export class SqliteStore implements EventStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
-  private readonly insertEvent: Database.Statement;
-  private readonly insertEvents: Database.Statement;
-  private readonly insertOutcome: Database.Statement;
-  private readonly appendTransaction: Database.Transaction<
-    (rows: readonly LogRow[], outcomes: readonly OutcomeRow[]) => void
-  >;
+  private readonly writer: Writer;
 
   constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const inMemory = path === ':memory:';
+    if (!inMemory) mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.defaultSafeIntegers(true);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('wal_autocheckpoint = 16384');
+    configure(this.db);
     migrate(this.db);
-    const eventColumns = '(sequence, type, command_id, body, recorded_at_ms, previous_hash, hash)';
-    this.insertEvent = this.db.prepare(`INSERT INTO events ${eventColumns} VALUES (?, ?, ?, ?, ?, ?, ?)`);
-    this.insertEvents = this.db.prepare(
-      `INSERT INTO events ${eventColumns} VALUES ${Array(rowsPerInsert).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-    );
-    this.insertOutcome = this.db.prepare(
-      'INSERT INTO outcomes (position, command_id, kind, code, message, recorded_at_ms) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    this.appendTransaction = this.db.transaction(
-      (rows: readonly LogRow[], outcomes: readonly OutcomeRow[]) => {
-        let next = 0;
-        // Many rows per statement: each statement run costs more than the rows it carries.
-        for (; next + rowsPerInsert <= rows.length; next += rowsPerInsert) {
-          this.insertEvents.run(rows.slice(next, next + rowsPerInsert).flatMap(eventValues));
-        }
-        for (; next < rows.length; next += 1) this.insertEvent.run(eventValues(rows[next] as LogRow));
-        for (const outcome of outcomes) {
-          this.insertOutcome.run(
-            outcome.position,
-            outcome.commandId,
-            outcome.kind,
-            outcome.code,
-            outcome.message,
-            outcome.recordedAtMs,
-          );
-        }
-      },
-    );
+    this.writer = inMemory ? new InlineWriter(this.db) : new ThreadWriter(path);
   }
 
+  /** Appends in call order; one sent before an earlier one is durable may share its transaction. */
   async append(rows: readonly LogRow[], outcomes: readonly OutcomeRow[]): Promise<void> {
-    this.appendTransaction.immediate(rows, outcomes);
+    if (rows.length === 0 && outcomes.length === 0) return;
+    // Flat arrays of values: cheaper to copy to the writer's thread than objects.
+    const events: WriteValue[] = [];
+    for (const row of rows) {
+      events.push(
+        row.sequence,
+        row.type,
+        row.commandId,
+        row.body,
+        row.recordedAtMs,
+        row.previousHash,
+        row.hash,
+      );
+    }
+    await this.writer.request({ kind: 'append', events, outcomes: outcomeValues(outcomes) });
+  }
+
+  /** Links the rows into the chain on the writer's thread: the sequencer's thread does no hashing. */
+  async appendLinked(
+    after: number,
+    rows: readonly UnlinkedRow[],
+    outcomes: readonly OutcomeRow[],
+  ): Promise<LogHead> {
+    const events: WriteValue[] = [];
+    for (const row of rows) events.push(row.sequence, row.type, row.commandId, row.body, row.recordedAtMs);
+    const { head } = await this.writer.request({
+      kind: 'appendLinked',
+      after,
+      events,
+      outcomes: outcomeValues(outcomes),
+    });
+    if (head === undefined) throw new Error('invariant violated: the writer did not say where the log ends');
+    return head;
+  }
+
+  private async write(sql: string, ...parameters: WriteValue[]): Promise<number> {
+    return (await this.writer.request({ kind: 'write', sql, parameters })).changes;
   }
 
   async head(): Promise<LogHead> {
@@ -156,9 +310,13 @@ export class SqliteStore implements EventStore {
   }
 
   async saveSnapshot(snapshot: SnapshotRow): Promise<void> {
-    this.db
-      .prepare('INSERT OR REPLACE INTO snapshots (sequence, hash, body, created_at_ms) VALUES (?, ?, ?, ?)')
-      .run(snapshot.sequence, snapshot.hash, snapshot.body, snapshot.createdAtMs);
+    await this.write(
+      'INSERT OR REPLACE INTO snapshots (sequence, hash, body, created_at_ms) VALUES (?, ?, ?, ?)',
+      snapshot.sequence,
+      snapshot.hash,
+      snapshot.body,
+      snapshot.createdAtMs,
+    );
   }
 
   async snapshotSequences(): Promise<number[]> {
@@ -180,20 +338,24 @@ export class SqliteStore implements EventStore {
   }
 
   async putRecord(kind: string, id: string, body: string, updatedAtMs: number): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO records (kind, id, body, updated_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, updated_at_ms = excluded.updated_at_ms',
-      )
-      .run(kind, id, body, updatedAtMs);
+    await this.write(
+      'INSERT INTO records (kind, id, body, updated_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, updated_at_ms = excluded.updated_at_ms',
+      kind,
+      id,
+      body,
+      updatedAtMs,
+    );
   }
 
   async insertRecord(kind: string, id: string, body: string, updatedAtMs: number): Promise<boolean> {
-    const result = this.db
-      .prepare(
-        'INSERT INTO records (kind, id, body, updated_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO NOTHING',
-      )
-      .run(kind, id, body, updatedAtMs);
-    return result.changes === 1;
+    const changes = await this.write(
+      'INSERT INTO records (kind, id, body, updated_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO NOTHING',
+      kind,
+      id,
+      body,
+      updatedAtMs,
+    );
+    return changes === 1;
   }
 
   async getRecord(kind: string, id: string): Promise<RecordRow | null> {
@@ -213,9 +375,13 @@ export class SqliteStore implements EventStore {
   }
 
   async appendAudit(atMs: number, actor: string, action: string, detail: string): Promise<void> {
-    this.db
-      .prepare('INSERT INTO audit (at_ms, actor, action, detail) VALUES (?, ?, ?, ?)')
-      .run(atMs, actor, action, detail);
+    await this.write(
+      'INSERT INTO audit (at_ms, actor, action, detail) VALUES (?, ?, ?, ?)',
+      atMs,
+      actor,
+      action,
+      detail,
+    );
   }
 
   async readAudit(offset: number, limit: number): Promise<AuditRow[]> {
@@ -226,7 +392,11 @@ export class SqliteStore implements EventStore {
   }
 
   async close(): Promise<void> {
-    this.db.close();
+    try {
+      await this.writer.close();
+    } finally {
+      this.db.close();
+    }
   }
 
   /** For tests that tamper with the log on purpose: run raw SQL. */

@@ -1,7 +1,7 @@
 // The event store: one interface, two implementations (sqlite.ts, postgres.ts). The log is the
-// truth; balances are a projection rebuilt from it. A store only keeps rows: deciding, hashing and
-// ordering them is the sequencer's work, so both implementations stay thin and alike.
-import { createHash, hash } from 'node:crypto';
+// truth; balances are a projection rebuilt from it. A store only keeps rows: deciding and ordering
+// them is the sequencer's work, and so is hashing them, except where a store can link them into
+// the chain off the sequencer's thread (appendLinked: SQLite's writer thread).
 
 /** One event in the log. */
 export interface LogRow {
@@ -17,6 +17,9 @@ export interface LogRow {
   readonly previousHash: string;
   readonly hash: string;
 }
+
+/** An event row before it is linked into the hash chain: its store computes previousHash and hash. */
+export type UnlinkedRow = Omit<LogRow, 'previousHash' | 'hash'>;
 
 /** A submitted command that changed nothing: kept for audit and for `poolpoint state`, never for idempotency. */
 export interface OutcomeRow {
@@ -64,8 +67,25 @@ export interface LogHead {
 
 export interface EventStore {
   readonly kind: 'sqlite' | 'postgres';
-  /** Appends rows and outcomes in one transaction; resolves once it is durable. */
+  /**
+   * Appends rows and outcomes atomically; resolves once they are durable. Appends are written in
+   * call order, and one may be made before the last has resolved (the sequencer keeps a few in
+   * flight); the store may commit several in one transaction, and they then fail together. If an
+   * append fails, every append made after it and before its failure was reported fails too,
+   * writing nothing: no gap in the log.
+   */
   append(rows: readonly LogRow[], outcomes: readonly OutcomeRow[]): Promise<void>;
+  /**
+   * Optional: as append, but the store links the rows into the hash chain itself (rowHash), after
+   * the event with sequence `after`, and resolves with the new head once durable. It fails, writing
+   * nothing, unless the log ends exactly at `after`. A store offers it when it can hash elsewhere
+   * than on the sequencer's thread; the sequencer then leaves hashing to it.
+   */
+  appendLinked?(
+    after: number,
+    rows: readonly UnlinkedRow[],
+    outcomes: readonly OutcomeRow[],
+  ): Promise<LogHead>;
   /** The last row's sequence and hash, or (0, GENESIS_HASH) for an empty log. */
   head(): Promise<LogHead>;
   /** Rows with sequence ≥ `fromSequence`, in order, at most `limit`. */
@@ -90,14 +110,8 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-/** The hash before the first event: a fixed genesis, so every chain starts from the same point. */
-export const GENESIS_HASH = createHash('sha256').update('poolpoint event log v1').digest('hex');
-
-/** sha256 over the previous hash, the position, the time and the body: no field can change unnoticed. */
-export function rowHash(previousHash: string, sequence: number, recordedAtMs: number, body: string): string {
-  // crypto.hash (Node ≥ 20.12) is the one-shot form: half the cost of a createHash object per row.
-  return hash('sha256', `${previousHash}\n${sequence}\n${recordedAtMs}\n${body}`, 'hex');
-}
+// The hash chain (GENESIS_HASH, rowHash) is defined in plain JavaScript, for the SQLite writer thread.
+export { GENESIS_HASH, rowHash } from './row-hash.js';
 
 /** Limits of a read page, so that a read of a long log never holds it all in memory. */
 export const readRowsMax = 10_000;

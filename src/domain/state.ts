@@ -142,7 +142,8 @@ export class State {
     ) {
       index -= 1;
     }
-    queue.splice(index, 0, pending);
+    if (index === queue.length) queue.push(pending);
+    else queue.splice(index, 0, pending);
   }
 
   /** The pending orders in settlement order, lazily (a scheduler stops at the first not yet due). */

@@ -358,6 +358,52 @@ test('legacy conversion: turned on with its risk; a bad CSV names its line; fixe
   assert.equal(await shows(coins, '20.00'), '20.00');
 });
 
+test('a grant whose answer is lost is retried with the same id: the coins are granted once', async () => {
+  const member = 'mem_demo04';
+  const coinsOf = async (): Promise<string> => (await api('admin', `/v1/members/${member}/programs`)).coins;
+  const before = await coinsOf();
+  await admin.locator('input[data-test=grant-member]').fill(member);
+  await admin.locator('input[data-test=grant-coins]').fill('12.34');
+  await admin.locator('input[data-test=grant-reason]').fill('旧卡余额');
+  // The server grants, but the answer never reaches the page (a proxy timing out, say).
+  const sent: string[] = [];
+  const errorsBefore = browserErrors.length;
+  await admin.route('**/v1/members/*/coins', async (route) => {
+    sent.push(JSON.parse(route.request().postData() ?? '{}').id);
+    await route.fetch();
+    await route.fulfill({
+      status: 502,
+      contentType: 'application/json',
+      body: '{"code":"bad_gateway","message":"the answer was lost"}',
+    });
+  });
+  await admin.locator('[data-test=grant-submit]').click();
+  for (let tries = 0; tries < 50 && sent.length === 0; tries += 1)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  await admin.locator('[data-test=grant-submit].is-loading').waitFor({ state: 'detached' });
+  await admin.unroute('**/v1/members/*/coins');
+  // The browser logs the 502 it was shown; that is this test's doing, not the page's.
+  const logged = browserErrors.splice(errorsBefore);
+  assert.ok(
+    logged.every((line) => /502/.test(line)),
+    logged.join('\n'),
+  );
+  // The admin clicks again: the same id, so the server answers "duplicate" and grants nothing more.
+  const answered = admin.waitForResponse(
+    (response) => response.url().includes('/coins') && response.request().method() === 'POST',
+  );
+  await admin.locator('[data-test=grant-submit]').click();
+  const retry = await answered;
+  assert.equal(JSON.parse(retry.request().postData() ?? '{}').id, sent[0]);
+  assert.equal((await retry.json()).outcome, 'duplicate');
+  const after = await coinsOf();
+  assert.equal(
+    BigInt(after.replace('.', '')) - BigInt(before.replace('.', '')),
+    1234n,
+    `${before} → ${after}`,
+  );
+});
+
 test('a member pays a store partly in coins: the provider charges the cash part', async () => {
   const page = await newPage(phone, true);
   const qr = (await api('admin', '/v1/merchants/mch_demo_tea/qr')).payload as string;

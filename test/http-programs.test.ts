@@ -549,6 +549,15 @@ describe('dividends and legacy conversion', () => {
       payload: 'mem_a,1.00',
     });
     assert.equal(elsewhere.statusCode, 400);
+    // text/plain, which a page of another site can post without asking first, is not accepted.
+    const plain = await api.app.inject({
+      method: 'POST',
+      url: '/v1/legacy/imports?batch=b3',
+      headers: { 'content-type': 'text/plain', authorization: `Bearer ${api.admin.token}` },
+      payload: 'mem_a,1.00',
+    });
+    assert.equal(plain.statusCode, 400, plain.body);
+    assert.equal(expectOk(await api.get('/v1/members/mem_a/programs', api.admin), 'a').coins, '100.00');
     const legacy = expectOk(await api.get('/v1/legacy', api.finance), 'legacy');
     assert.deepEqual(
       legacy.batches.map((batch: Json) => [batch.batch, batch.grants, batch.coins]),

@@ -6,7 +6,7 @@
 // a restart.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { exportReadRowsMax, rangeDaysMax } from '../src/http/reports.ts';
+import { csvLine, exportReadRowsMax, rangeDaysMax } from '../src/http/reports.ts';
 import { PoolpointService } from '../src/service/service.ts';
 import { csvRows } from './support/csv.ts';
 import {
@@ -557,4 +557,11 @@ describe('after a restart', () => {
     await api.service.readModels.settled();
     for (const url of urls) assert.equal((await api.get(url, api.admin)).text, answers.get(url), url);
   });
+});
+
+test('a CSV cell that a spreadsheet would run as a formula is text: ids too, never the numbers', () => {
+  assert.equal(
+    csvLine(['-A1:B9', '=SUM(1)', '+1', '@x', '-12.30', '0.00', 'mem_1', 'a,b']),
+    `'-A1:B9,'=SUM(1),'+1,'@x,-12.30,0.00,mem_1,"a,b"\r\n`,
+  );
 });

@@ -40,7 +40,9 @@ export const programPageSizeMax = 200;
 /** The longest reason kept with a grant of coins (as in an import file). */
 const reasonLengthMax = 500;
 /** The most CSV text one request may carry is the API's body limit (1 MiB, about 20,000 rows): the CLI takes larger files. */
-const csvContentTypes = ['text/csv', 'text/plain'];
+// text/csv only: text/plain is a type a browser posts cross-site without asking first (a form),
+// so accepting it would let another site's page import into a signed-in admin's ledger.
+const csvContentTypes = ['text/csv'];
 
 const page = {
   offset: { type: 'string', pattern: '^\\d{1,9}$' },
@@ -68,7 +70,7 @@ async function submitted(service: PoolpointService, command: IdentifiedCommand):
 }
 
 /**
- * Lets the legacy import take the file itself as its body (Content-Type text/csv or text/plain): the
+ * Lets the legacy import take the file itself as its body (Content-Type text/csv): the
  * text arrives as `{csv}`, checked by the same schema as the JSON form. Any other route given CSV
  * refuses it as an unknown field.
  */

@@ -253,9 +253,17 @@ export type ExportKind = 'orders' | 'rewards' | 'withdrawals';
 
 /** Free text (a note, a reviewer) that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe. */
 const freeText = (value: string): string => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
-/** A cell is quoted when it holds a separator, a quote or a line break (RFC 4180). */
-const cell = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
-const line = (cells: readonly string[]): string => `${cells.map(cell).join(',')}\r\n`;
+/** A number as this file writes it (amounts, points, counts): never a formula, kept as it is. */
+const plainNumber = /^-?\d+(\.\d+)?$/;
+/**
+ * Every cell that is not a plain number is treated as free text (ids too: an id may start with "-"),
+ * then quoted when it holds a separator, a quote or a line break (RFC 4180).
+ */
+const cell = (value: string): string => {
+  const text = plainNumber.test(value) ? value : freeText(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+};
+export const csvLine = (cells: readonly string[]): string => `${cells.map(cell).join(',')}\r\n`;
 
 function headers(kind: ExportKind, offset: string): string[] {
   const time = `时间 time (ISO 8601, UTC${offset})`;
@@ -303,13 +311,13 @@ function orderLines(event: Event, time: string, state: State): string[] {
   switch (event.type) {
     case 'OrderPaid': {
       const { id, member, merchant, amount } = event.command;
-      return [line([time, 'paid', id, member, merchant, formatCents(amount), '', '', '', ''])];
+      return [csvLine([time, 'paid', id, member, merchant, formatCents(amount), '', '', '', ''])];
     }
     case 'OrderRefunded': {
       const order = orderOf(state, event.command.order);
       if (order === undefined) return [];
       const { id, member, merchant, amount } = order;
-      return [line([time, 'refunded', id, member, merchant, formatCents(amount), '', '', '', ''])];
+      return [csvLine([time, 'refunded', id, member, merchant, formatCents(amount), '', '', '', ''])];
     }
     case 'OrderSettled':
     case 'PaidOrderSettled': {
@@ -317,7 +325,7 @@ function orderLines(event: Event, time: string, state: State): string[] {
       if (order === undefined) return [];
       const rewards = cents(event.rewards.reduce((sum, reward) => sum + reward.amount, 0n));
       return [
-        line([
+        csvLine([
           time,
           'settled',
           order.id,
@@ -341,7 +349,7 @@ function rewardLines(event: Event, time: string, state: State): string[] {
   const order = event.type === 'OrderSettled' ? event.command : orderOf(state, event.command.order);
   if (order === undefined) return [];
   return event.rewards.map((reward) =>
-    line([time, order.id, order.member, reward.member, reward.kind, formatCents(reward.amount)]),
+    csvLine([time, order.id, order.member, reward.member, reward.kind, formatCents(reward.amount)]),
   );
 }
 
@@ -350,7 +358,9 @@ const reviewed = { approve: 'approved', reject: 'rejected', paid: 'paid' } as co
 function withdrawalLines(event: Event, time: string, state: State): string[] {
   if (event.type === 'WithdrawalRequested') {
     const { id, member, amount } = event.command;
-    return [line([time, 'requested', id, member, formatCents(amount), formatCents(event.fee), '', '', ''])];
+    return [
+      csvLine([time, 'requested', id, member, formatCents(amount), formatCents(event.fee), '', '', '']),
+    ];
   }
   if (event.type !== 'WithdrawalReviewed') return [];
   const { withdrawal: id, decision, actor, note } = event.command;
@@ -358,7 +368,7 @@ function withdrawalLines(event: Event, time: string, state: State): string[] {
   if (withdrawal === undefined) return [];
   const paidOut = decision === 'paid' ? formatCents(cents(withdrawal.amount - withdrawal.fee)) : '';
   return [
-    line([
+    csvLine([
       time,
       reviewed[decision],
       id,
@@ -366,8 +376,8 @@ function withdrawalLines(event: Event, time: string, state: State): string[] {
       formatCents(withdrawal.amount),
       formatCents(withdrawal.fee),
       paidOut,
-      freeText(actor),
-      freeText(note),
+      actor,
+      note,
     ]),
   ];
 }
@@ -385,7 +395,7 @@ export async function* exportCsv(
   range: DayRange,
 ): AsyncGenerator<string> {
   const reports = reportsOf(service);
-  yield utf8Bom + line(headers(kind, reports.utcOffset));
+  yield utf8Bom + csvLine(headers(kind, reports.utcOffset));
   const span = reports.exportSpan(range.fromDay, range.toDay);
   if (span === null) return;
   const startMs = reports.dayStartMs(range.fromDay);

@@ -113,6 +113,31 @@ export function salePreview(points: Micros, pool: Cents, supply: Micros, sellFee
 export const timesRate = (amount: Cents, rate: Ppm): Cents => ((amount * rate) / ppmOne) as Cents;
 
 /** A client-chosen idempotency id ("sel_3f9a…"); getRandomValues works on plain http too (a phone on a LAN). */
+/**
+ * The client id of one intended write. Asked again for the same content (a retry after an error or
+ * a lost answer) it gives the same id, so the server answers "duplicate" instead of doing it twice;
+ * after `succeeded()`, or for other content, it gives a new one.
+ */
+export class Attempt {
+  private id: string | null = null;
+  private content = '';
+
+  constructor(private readonly prefix: string) {}
+
+  idFor(content: Readonly<Record<string, string>>): string {
+    const key = JSON.stringify(content);
+    if (this.id === null || key !== this.content) {
+      this.id = newId(this.prefix);
+      this.content = key;
+    }
+    return this.id;
+  }
+
+  succeeded(): void {
+    this.id = null;
+  }
+}
+
 export function newId(prefix: string): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
   return `${prefix}_${[...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('')}`;

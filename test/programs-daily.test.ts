@@ -269,3 +269,26 @@ describe('dividends: each finished day settled', () => {
     assert.equal(await api.service.runDaily(), 0);
   });
 });
+
+test('after more days down than one pass sends, the next passes go on from there: every day once, in order', () => {
+  const state = createState(parseConfig({ dividends: { share: '0.10' } }));
+  const lastSettled = operatorDay(operatorMidnight(1), offsetMinutes);
+  state.dividends.lastDay = lastSettled;
+  state.dividends.addToPool(10_000n);
+  const runs = new DailyRuns(offsetMinutes);
+  const nowMs = operatorMidnight(1) + 41 * dayMs + hourMs; // 40 finished days since
+  const sent: string[] = [];
+  for (let pass = 0; pass < 3; pass += 1) {
+    const due = runs.due(state, nowMs);
+    assert.ok(due.length <= 31, `at most 31 days per pass, got ${due.length}`);
+    for (const command of due) {
+      sent.push(command.day);
+      state.dividends.lastDay = operatorDay(Date.parse(`${command.day}T00:00:00+08:00`), offsetMinutes);
+    }
+  }
+  assert.equal(sent.length, 40);
+  assert.equal(new Set(sent).size, 40);
+  assert.deepEqual(sent, [...sent].sort());
+  assert.equal(sent[0], '2025-03-02');
+  assert.equal(sent.at(-1), '2025-04-10');
+});

@@ -210,7 +210,12 @@ describe('SQLite links rows on its writer thread (appendLinked)', () => {
       return new Promise((_, reject) => setTimeout(() => reject(new Error('disk full')), 50));
     };
     try {
-      const ledger = await openLedger(store, { batchCommandsMax: 10, snapshotEveryEvents: 0 });
+      const stops: string[] = [];
+      const ledger = await openLedger(store, {
+        batchCommandsMax: 10,
+        snapshotEveryEvents: 0,
+        onStopped: (reason) => stops.push(reason),
+      });
       await ledger.sequencer.submit({ type: 'registerMember', member: 'mem_a', referrer: null });
       await ledger.sequencer.submit({
         type: 'registerMerchant',
@@ -235,6 +240,9 @@ describe('SQLite links rows on its writer thread (appendLinked)', () => {
         assert.ok(result.reason instanceof SequencerStoppedError);
       }
       assert.ok(calls > 3, `batches were in flight behind the failing one (${calls} appends)`);
+      // Told once, with the cause (poolpoint serve exits on it, so a restart recovers from the log).
+      assert.equal(stops.length, 1);
+      assert.match(stops[0] ?? '', /disk full.*restart to recover from the log/);
       await ledger.sequencer.close();
       // The two acknowledged events, and nothing sent after the failed batch.
       const rows = await readAll(store);

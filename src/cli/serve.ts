@@ -10,6 +10,8 @@ import { CliError } from './errors.ts';
 import { parseArguments } from './options.ts';
 
 const usage = 'usage: poolpoint serve [--port N] [--host ADDRESS] [--no-demo]';
+/** The exit status when the log could not be written (EX_IOERR of sysexits.h). */
+export const writerStoppedExitCode = 74;
 
 export async function serveCommand(args: readonly string[]): Promise<string> {
   const parsed = parseArguments(args, ['port', 'host'], ['no-demo'], usage);
@@ -19,7 +21,18 @@ export async function serveCommand(args: readonly string[]): Promise<string> {
   const dataFolder = resolve(process.env.POOLPOINT_DATA ?? './data');
   const database = process.env.DATABASE_URL ?? `sqlite:${join(dataFolder, 'poolpoint.db')}`;
   if (database.startsWith('sqlite:')) mkdirSync(dataFolder, { recursive: true });
-  const service = await PoolpointService.open({ database });
+  const service = await PoolpointService.open({
+    database,
+    // A writer that could not append refuses every write from then on; exiting lets a supervisor
+    // (systemd, a container's restart policy) start a fresh process, which recovers from the log:
+    // every acknowledged write is in it.
+    sequencer: {
+      onStopped: (reason) => {
+        process.stderr.write(`poolpoint: ${reason}; exiting so that a restart recovers from the log\n`);
+        process.exit(writerStoppedExitCode);
+      },
+    },
+  });
   const loginsFile = join(dataFolder, 'DEMO-LOGINS.txt');
   if (!parsed.options.has('no-demo') && service.state.members.size === 0 && service.node.role === 'leader') {
     const demo = await seedDemo(service);

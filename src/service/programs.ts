@@ -45,13 +45,17 @@ function releasesActive(state: State): boolean {
   return state.config.legacy.enabled || legacy.lots.size > 0 || legacy.granted > legacy.redeemed;
 }
 
-/** The days to send, oldest first: from the day after `last` to `through`, at most catchUpDaysMax. */
+/**
+ * The days to send, oldest first: from the day after `last` towards `through`, at most
+ * catchUpDaysMax (the next pass goes on from there, so no day is skipped).
+ */
 function daysThrough(last: number | null, through: number, catchUp: boolean): number[] {
   if (last !== null && last >= through) return [];
   // With nothing to catch up (nothing locked, nothing accrued), only the newest day is sent.
-  const first = last === null || !catchUp ? through : Math.max(last + 1, through - catchUpDaysMax + 1);
+  const first = last === null || !catchUp ? through : last + 1;
+  const end = Math.min(through, first + catchUpDaysMax - 1);
   const days: number[] = [];
-  for (let day = first; day <= through; day += 1) days.push(day);
+  for (let day = first; day <= end; day += 1) days.push(day);
   return days;
 }
 

@@ -56,6 +56,11 @@ export interface SequencerOptions {
    * state is the writer's current one: it already includes the batch, and may include later ones.
    */
   readonly onEvent?: (event: Event, sequence: number, recordedAtMs: number, state: State) => void;
+  /**
+   * Told once when an append fails and the writer stops for good (every later write is refused
+   * until the process restarts and recovers from the log); `poolpoint serve` exits on it.
+   */
+  readonly onStopped?: (reason: string) => void;
 }
 
 export const defaultSequencerOptions: SequencerOptions = {
@@ -401,6 +406,7 @@ export class Sequencer {
     this.inFlight.length = 0;
     this.queue.length = 0;
     this.queuedCommands = 0;
+    this.options.onStopped?.(this.stopped.message);
   }
 
   private async saveSnapshot(snapshot: SnapshotRow): Promise<void> {

@@ -126,6 +126,7 @@ export const zhCN = {
     nullHint: '留空表示不限',
     jsonHint: 'JSON 列表',
     invalidJson: '不是有效的 JSON 列表',
+    invalidNumber: '请填写一个整数',
     extra: '其他设置',
     extraHint:
       '处于默认值的设置（团队奖励、会员等级、清仓活动、分红、旧制度转换）不在上面列出；要修改，请在这里写一个 JSON 对象，例如',
@@ -700,6 +701,7 @@ export const en: Messages = {
     nullHint: 'empty: no limit',
     jsonHint: 'a JSON list',
     invalidJson: 'not a valid JSON list',
+    invalidNumber: 'write a whole number',
     extra: 'Other settings',
     extraHint:
       'Settings at their defaults (team rewards, member levels, clearance campaigns, dividends, legacy conversion) are not listed above; to change one, write a JSON object here, for example',

@@ -68,6 +68,20 @@ async function coinsIn(db: string): Promise<{ coins: Record<string, string>; eve
   }
 }
 
+/** The audit trail's legacy.import entries, oldest first, read back from the database. */
+async function importAudit(db: string): Promise<{ actor: string; detail: Record<string, unknown> }[]> {
+  const store = await openStore(db);
+  try {
+    const rows = await store.readAudit(0, 100);
+    return rows
+      .filter((row) => row.action === 'legacy.import')
+      .reverse()
+      .map((row) => ({ actor: row.actor, detail: JSON.parse(row.detail) }));
+  } finally {
+    await store.close();
+  }
+}
+
 describe('poolpoint import-legacy', () => {
   let db = '';
   before(async () => {
@@ -99,6 +113,13 @@ describe('poolpoint import-legacy', () => {
     } finally {
       await store.close();
     }
+    // The audit trail has it, as it has the admin's upload: who, the batch, its rows and coins.
+    assert.deepEqual(await importAudit(db), [
+      {
+        actor: 'ops-lee',
+        detail: { batch: 'march-2025', lines: '2-4', rows: 2, granted: 2, earlier: 0, coins: '125.50' },
+      },
+    ]);
   });
 
   test('the same file again grants nothing; a dry run writes nothing', async () => {
@@ -110,6 +131,7 @@ describe('poolpoint import-legacy', () => {
       (({ granted, duplicates, coins }) => ({ granted, duplicates, coins }))(JSON.parse(again.stdout)),
       { granted: 0, duplicates: 2, coins: '0.00' },
     );
+    assert.equal((await importAudit(db)).length, 1, 'audited once');
     const dry = await poolpoint('import-legacy', file('april.csv', 'u3,7.00\n'), '--db', db, '--dry-run');
     assert.equal(dry.status, 0, dry.stderr);
     assert.deepEqual(JSON.parse(dry.stdout), {

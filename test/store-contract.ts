@@ -268,6 +268,29 @@ export function storeContract(name: string, open: () => Promise<StoreFixture>): 
         assert.equal(await store.outcomeCount(), 4);
       }));
 
+    it('appends an audit entry with a key once: a second with that key writes nothing', () =>
+      withStore(async (store) => {
+        assert.equal(
+          await store.appendAudit(baseTimeMs, 'acc_a', 'inject', '{"id":"i1"}', 'command:i1'),
+          true,
+        );
+        assert.equal(
+          await store.appendAudit(baseTimeMs + 1, 'acc_b', 'inject', '{"id":"i1"}', 'command:i1'),
+          false,
+        );
+        assert.equal(await store.appendAudit(baseTimeMs + 2, 'acc_a', 'login', '{}'), true);
+        assert.equal(await store.appendAudit(baseTimeMs + 3, 'acc_a', 'login', '{}', null), true);
+        const entries = await store.readAudit(0, 10);
+        assert.deepEqual(
+          entries.map((entry) => [entry.actor, entry.action, entry.atMs]),
+          [
+            ['acc_a', 'login', baseTimeMs + 3],
+            ['acc_a', 'login', baseTimeMs + 2],
+            ['acc_a', 'inject', baseTimeMs],
+          ],
+        );
+      }));
+
     it('keeps rows, outcomes and snapshots when closed and opened again', () =>
       withStore(async (store, fixture) => {
         const rows = rowsFrom(1, 3);

@@ -91,9 +91,12 @@ export async function importLegacyCommand(args: readonly string[]): Promise<Comm
       );
     }
     const importing = progressBar('importing');
+    // The same audit entries as the admin's upload, so that the trail shows who imported from here too.
     const result = await applyLegacyImport(
       plan,
       (grants) => ledger.sequencer.submitMany(grants),
+      (entry) =>
+        store.appendAudit(Date.now(), actor, 'legacy.import', JSON.stringify(entry.detail), entry.key),
       importing.update,
     );
     importing.finish();

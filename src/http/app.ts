@@ -510,11 +510,10 @@ function apiRoutes(service: PoolpointService): Route[] {
           actor,
           atMs: service.clock.now(),
         });
-        if (outcome.kind === 'accepted')
-          await service.audit(actor, `withdrawal.${String(body.decision)}`, {
-            withdrawal: params.withdrawal,
-            note: body.note ?? '',
-          });
+        await service.auditCommand(outcome, String(body.id), actor, `withdrawal.${String(body.decision)}`, {
+          withdrawal: params.withdrawal,
+          note: body.note ?? '',
+        });
         return outcomeBody(outcome, { withdrawal: withdrawalView(service, params.withdrawal as string) });
       },
     },
@@ -702,10 +701,11 @@ function storeRoutes(service: PoolpointService): Route[] {
       summary: 'Send a failed webhook delivery again',
       tag: 'platform',
       roles: ['admin'],
-      handler: async ({ params }) => {
+      handler: async ({ params, session }) => {
         const result = service.webhooks.retry(params.delivery as string);
         if (!result.ok)
           throw new ServiceError(result.code === 'unknown_delivery' ? 404 : 422, result.code, result.message);
+        await service.audit((session as Session).account, 'webhook.retry', { delivery: params.delivery });
         return plainJson(result.delivery);
       },
     },
@@ -787,6 +787,13 @@ function agentRoutes(service: PoolpointService): Route[] {
       orders: known === undefined ? null : known.orders,
     };
   };
+  const auditAppointment = (id: string, appointment: Omit<AgentAppointment, 'status'>): Promise<boolean> =>
+    service.auditOnce(`agent-appointment:${id}`, appointment.actor, 'agent.appoint', {
+      id,
+      member: appointment.member,
+      level: appointment.level,
+      region: appointment.region,
+    });
   const appoint = async (
     id: string,
     wanted: Omit<AgentAppointment, 'status'>,
@@ -797,8 +804,10 @@ function agentRoutes(service: PoolpointService): Route[] {
     if (saved !== null && saved.status !== 'rejected') {
       if (saved.member !== wanted.member || saved.level !== wanted.level || saved.region !== wanted.region)
         throw new ServiceError(409, 'id_reused', `id ${id} reused with different content`);
-      if (saved.status === 'accepted')
+      if (saved.status === 'accepted') {
+        await auditAppointment(id, saved); // a crash may have come between the save and the audit
         return { outcome: 'duplicate', agent: agentView(key, service.state.agents.get(key) as number) };
+      }
     }
     // What the rules would refuse is refused before the id is claimed, so a refusal leaves no trace.
     const memberIndex = service.state.members.indexOf(wanted.member);
@@ -831,12 +840,7 @@ function agentRoutes(service: PoolpointService): Route[] {
       }
     }
     await save(id, { ...wanted, status: 'accepted' });
-    await service.audit(wanted.actor, 'agent.appoint', {
-      id,
-      member: wanted.member,
-      level: wanted.level,
-      region: wanted.region,
-    });
+    await auditAppointment(id, wanted);
     return { outcome: 'accepted', agent: agentView(key, memberIndex) };
   };
   return [
@@ -946,6 +950,8 @@ interface MerchantApplication {
   status: 'pending' | 'approved' | 'rejected';
   merchant: string | null;
   reason: string;
+  /** The admin who decided (absent in applications decided before it was kept). */
+  decidedBy?: string;
 }
 
 const applicationView = ({ passwordHash: _hidden, ...application }: MerchantApplication) => application;
@@ -958,6 +964,13 @@ function applicationRoutes(service: PoolpointService): Route[] {
       throw new ServiceError(404, 'unknown_application', `${id} is not a merchant application`);
     return JSON.parse(record.body) as MerchantApplication;
   };
+  const auditDecision = (application: MerchantApplication, actor: string): Promise<boolean> =>
+    service.auditOnce(
+      `merchant-application:${application.id}`,
+      actor,
+      `merchant-application.${application.status === 'approved' ? 'approve' : 'reject'}`,
+      { application: application.id, merchant: application.merchant },
+    );
   const save = (application: MerchantApplication) =>
     service.store.putRecord(
       'merchant-application',
@@ -1040,6 +1053,8 @@ function applicationRoutes(service: PoolpointService): Route[] {
       handler: async ({ params, body, session }) => {
         const application = await load(params.application as string);
         if (application.status !== 'pending') {
+          // A retry after a crash between the save and the audit: the decision gets its entry now.
+          if (application.decidedBy !== undefined) await auditDecision(application, application.decidedBy);
           throw new ServiceError(
             422,
             'application_decided',
@@ -1077,11 +1092,9 @@ function applicationRoutes(service: PoolpointService): Route[] {
           application.status = 'approved';
           application.merchant = merchant;
         }
+        application.decidedBy = actor;
         await save(application);
-        await service.audit(actor, `merchant-application.${String(body.decision)}`, {
-          application: application.id,
-          merchant: application.merchant,
-        });
+        await auditDecision(application, actor);
         return applicationView(application);
       },
     },
@@ -1272,12 +1285,10 @@ function orderRoutes(service: PoolpointService): Route[] {
           refundedAtMs: service.clock.now(),
           actor: (session as Session).account,
         });
-        if (outcome.kind === 'accepted') {
-          await service.audit((session as Session).account, 'order.refund', {
-            order: params.order,
-            id: body.id,
-          });
-        }
+        await service.auditCommand(outcome, String(body.id), (session as Session).account, 'order.refund', {
+          order: params.order,
+          id: body.id,
+        });
         return outcomeBody(outcome, { order: orderStatus(service, params.order as string) });
       },
     },
@@ -1301,8 +1312,10 @@ function adminRoutes(service: PoolpointService): Route[] {
           amount: money(body.amount, 'amount'),
           actor,
         });
-        if (outcome.kind === 'accepted')
-          await service.audit(actor, 'inject', { id: body.id, amount: body.amount });
+        await service.auditCommand(outcome, String(body.id), actor, 'inject', {
+          id: body.id,
+          amount: body.amount,
+        });
         return outcomeBody(outcome, {
           price: printedPrice(service.state),
           pool: formatCents(service.state.pool),

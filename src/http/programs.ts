@@ -63,9 +63,18 @@ function paging(query: Record<string, string>): { offset: number; limit: number 
 const historyOf = (service: PoolpointService): ProgramHistory => service.readModels.current.programs;
 const actorOf = (session: Session | null): string => (session as Session).account;
 
-/** Submits a command; a rejection becomes its ServiceError; answers whether it was a duplicate. */
-async function submitted(service: PoolpointService, command: IdentifiedCommand): Promise<string> {
+/**
+ * Submits an admin's command and audits it (once per id, a duplicate retry included: see
+ * auditCommand); a rejection becomes its ServiceError; answers whether it was a duplicate.
+ */
+async function submitted(
+  service: PoolpointService,
+  command: IdentifiedCommand & { readonly actor: string },
+  action: string,
+  detail: Record<string, unknown>,
+): Promise<string> {
   const outcome = await service.submitOrFail(command);
+  await service.auditCommand(outcome, command.id, command.actor, action, detail);
   return outcome.kind === 'duplicate' ? 'duplicate' : 'accepted';
 }
 
@@ -381,14 +390,12 @@ function levelAndShareholderRoutes(service: PoolpointService): Route[] {
         const member = params.member as string;
         const actor = actorOf(session);
         const level = body.level === null ? null : String(body.level);
-        const outcome = await submitted(service, {
-          type: 'setMemberLevel',
-          id: String(body.id),
-          member,
-          level,
-          actor,
-        });
-        if (outcome === 'accepted') await service.audit(actor, 'member.level', { member, level });
+        const outcome = await submitted(
+          service,
+          { type: 'setMemberLevel', id: String(body.id), member, level, actor },
+          'member.level',
+          { member, level },
+        );
         const held = memberLevel(service.state, member);
         return { outcome, member, level: held?.level ?? null, levelSetByAdmin: held?.setByAdmin ?? false };
       },
@@ -413,15 +420,12 @@ function levelAndShareholderRoutes(service: PoolpointService): Route[] {
         const actor = actorOf(session);
         const member = String(body.member);
         const weight = BigInt(String(body.weight));
-        const outcome = await submitted(service, {
-          type: 'setShareholder',
-          id: String(body.id),
-          member,
-          weight,
-          actor,
-        });
-        if (outcome === 'accepted')
-          await service.audit(actor, 'shareholder.set', { member, weight: String(weight) });
+        const outcome = await submitted(
+          service,
+          { type: 'setShareholder', id: String(body.id), member, weight, actor },
+          'shareholder.set',
+          { member, weight: String(weight) },
+        );
         return { outcome, shareholder: shareholderView(service.state, member) };
       },
     },
@@ -447,20 +451,13 @@ function legacyRoutes(service: PoolpointService): Route[] {
         const actor = actorOf(session);
         const parsed = parseDecimal(body.coins, CENTS_DECIMALS);
         if (!parsed.ok) throw new ServiceError(400, 'invalid_amount', `coins: ${parsed.message}`);
-        const outcome = await submitted(service, {
-          type: 'grantCoins',
-          id: String(body.id),
-          member,
-          coins: cents(parsed.value),
-          reason: String(body.reason),
-          actor,
-        });
-        if (outcome === 'accepted')
-          await service.audit(actor, 'coins.grant', {
-            id: body.id,
-            member,
-            coins: formatCents(cents(parsed.value)),
-          });
+        const coins = cents(parsed.value);
+        const outcome = await submitted(
+          service,
+          { type: 'grantCoins', id: String(body.id), member, coins, reason: String(body.reason), actor },
+          'coins.grant',
+          { id: body.id, member, coins: formatCents(coins) },
+        );
         return {
           outcome,
           member: memberPrograms(service.state, member, service.clock.now(), service.utcOffsetMinutes),
@@ -525,15 +522,11 @@ function legacyRoutes(service: PoolpointService): Route[] {
             'legacy conversion is off (config legacy.enabled): no coins can be granted',
           );
         }
-        const result = await applyLegacyImport(plan, (grants) => service.submitMany(grants));
-        if (result.granted > 0) {
-          await service.audit(actor, 'legacy.import', {
-            batch,
-            rows: result.rows,
-            granted: result.granted,
-            coins: result.coins,
-          });
-        }
+        const result = await applyLegacyImport(
+          plan,
+          (grants) => service.submitMany(grants),
+          (entry) => service.auditOnce(entry.key, actor, 'legacy.import', entry.detail),
+        );
         return { dryRun: false, ...summary, ...result };
       },
     },

@@ -9,6 +9,7 @@ import { formatDay, parseDay } from '../domain/days.ts';
 import type { Event } from '../domain/messages.ts';
 import { NOBODY, Slot, type State } from '../domain/state.ts';
 import { cents, formatCents, formatMicros, formatPpm } from '../domain/units.ts';
+import type { Session } from '../service/accounts.ts';
 import { addTally, emptyTally, eventTimeMs, orderOf, type Reports, tallyView } from '../service/reports.ts';
 import { type PoolpointService, ServiceError } from '../service/service.ts';
 import { decodeEvent } from '../store/codec.ts';
@@ -425,8 +426,14 @@ function exportRoute(service: PoolpointService, kind: ExportKind): Route {
     tag: 'reports',
     roles: ['admin', 'finance'],
     query: query({ from: dateSchema, to: dateSchema }, ['from', 'to']),
-    handler: async ({ query: values, reply }) => {
+    handler: async ({ query: values, reply, session }) => {
       const range = dayRange(values.from as string, values.to as string);
+      // Every member's data leaves here: who took which kind for which days is audited before it does.
+      await service.audit((session as Session).account, 'export', {
+        kind,
+        from: values.from,
+        to: values.to,
+      });
       reply
         .type('text/csv; charset=utf-8')
         .header(

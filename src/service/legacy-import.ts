@@ -117,10 +117,67 @@ export interface ImportResult {
   readonly refused: readonly (LegacyImportError & { readonly code: string })[];
 }
 
-/** Submits a checked plan a chunk at a time; `progress` hears how many rows are written. */
+/**
+ * The audit entry of one chunk: what its rows granted for the batch, by this import or by an earlier
+ * one of the same batch that stopped before auditing it. Its key names the chunk (the batch, where it
+ * starts, its first and last grant), so a retry of the file writes the entries a crash lost, once.
+ */
+export interface ChunkAudit {
+  readonly key: string;
+  readonly detail: {
+    readonly batch: string;
+    /** The chunk's lines in the file. */
+    readonly lines: string;
+    readonly rows: number;
+    /** Rows of the chunk granted for the batch: now, or by an earlier import of it. */
+    readonly granted: number;
+    /** Of those, rows an earlier import granted. */
+    readonly earlier: number;
+    /** Σ coins of the granted rows. */
+    readonly coins: string;
+  };
+}
+
+function chunkAudit(
+  plan: ImportPlan,
+  start: number,
+  chunk: readonly GrantCoins[],
+  outcomes: readonly Outcome[],
+) {
+  let granted = 0;
+  let earlier = 0;
+  let coins = 0n;
+  for (const [offset, outcome] of outcomes.entries()) {
+    if (outcome.kind === 'rejected') continue;
+    granted += 1;
+    if (outcome.kind === 'duplicate') earlier += 1;
+    coins += (chunk[offset] as GrantCoins).coins;
+  }
+  const first = chunk[0] as GrantCoins;
+  const last = chunk[chunk.length - 1] as GrantCoins;
+  const lines = `${plan.lines[start]}-${plan.lines[start + chunk.length - 1]}`;
+  return {
+    key: `legacy-import:${plan.batch}:${start}:${first.id}:${last.id}`,
+    granted,
+    detail: {
+      batch: plan.batch,
+      lines,
+      rows: chunk.length,
+      granted,
+      earlier,
+      coins: formatCents(cents(coins)),
+    },
+  };
+}
+
+/**
+ * Submits a checked plan a chunk at a time; `audit` hears each chunk that granted anything as soon
+ * as it is durable (an import can stop between chunks); `progress` hears how many rows are written.
+ */
 export async function applyLegacyImport(
   plan: ImportPlan,
   submit: (grants: readonly GrantCoins[]) => Promise<readonly Outcome[]>,
+  audit: (entry: ChunkAudit) => Promise<unknown>,
   progress: (done: number, total: number) => void = () => {},
 ): Promise<ImportResult> {
   let granted = 0;
@@ -143,6 +200,8 @@ export async function applyLegacyImport(
         refused.push({ line, code: outcome.rejection.code, message: outcome.rejection.message });
       }
     }
+    const entry = chunkAudit(plan, start, chunk, outcomes);
+    if (entry.granted > 0) await audit({ key: entry.key, detail: entry.detail });
     progress(Math.min(total, start + chunk.length), total);
   }
   return { batch: plan.batch, rows: total, granted, duplicates, coins: formatCents(cents(coins)), refused };

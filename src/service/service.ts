@@ -270,6 +270,37 @@ export class PoolpointService {
     await this.store.appendAudit(this.clock.now(), actor, action, JSON.stringify(detail));
   }
 
+  /**
+   * Appends the audit entry of what `key` names (`command:ID`, `agent-appointment:ID`…) unless it has
+   * one already: a retry then writes the entry a crash lost, and never a second one.
+   */
+  async auditOnce(
+    key: string,
+    actor: string,
+    action: string,
+    detail: Record<string, unknown>,
+  ): Promise<boolean> {
+    return this.store.appendAudit(this.clock.now(), actor, action, JSON.stringify(detail), key);
+  }
+
+  /**
+   * Audits an admin or finance command by its id: when accepted, and again when a retry answers
+   * duplicate, since the process may have stopped between the ledger write and the audit entry. One
+   * entry per command whatever the retries; its actor is the one the log keeps with the command.
+   */
+  async auditCommand(
+    outcome: Outcome,
+    commandId: string,
+    actor: string,
+    action: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    if (outcome.kind === 'rejected') return;
+    const original = this.state.processed(commandId) as { readonly actor?: unknown } | undefined;
+    const who = typeof original?.actor === 'string' ? original.actor : actor;
+    await this.auditOnce(`command:${commandId}`, who, action, detail);
+  }
+
   async close(): Promise<void> {
     await this.webhooks.close();
     if (this.settleTimer !== null) clearTimeout(this.settleTimer);

@@ -57,6 +57,8 @@ const migrations: readonly string[] = [
      action TEXT NOT NULL,
      detail TEXT NOT NULL
    );`,
+  // What an entry audits (a command's id…), so that a retry can write a lost entry without a second one.
+  `ALTER TABLE audit ADD COLUMN entry_key TEXT UNIQUE;`,
 ];
 
 /** Taken for the length of the migration transaction, so two processes opening at once migrate once. */
@@ -327,13 +329,18 @@ export class PostgresStore implements EventStore {
     return result.rows.map(recordRow);
   }
 
-  async appendAudit(atMs: number, actor: string, action: string, detail: string): Promise<void> {
-    await this.pool.query('INSERT INTO audit (at_ms, actor, action, detail) VALUES ($1, $2, $3, $4)', [
-      atMs,
-      actor,
-      action,
-      detail,
-    ]);
+  async appendAudit(
+    atMs: number,
+    actor: string,
+    action: string,
+    detail: string,
+    key: string | null = null,
+  ): Promise<boolean> {
+    const result = await this.pool.query(
+      'INSERT INTO audit (at_ms, actor, action, detail, entry_key) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+      [atMs, actor, action, detail, key],
+    );
+    return result.rowCount === 1;
   }
 
   async readAudit(offset: number, limit: number): Promise<AuditRow[]> {

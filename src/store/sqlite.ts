@@ -68,6 +68,9 @@ const migrations: readonly string[] = [
      action TEXT NOT NULL,
      detail TEXT NOT NULL
    ) STRICT;`,
+  // What an entry audits (a command's id…), so that a retry can write a lost entry without a second one.
+  `ALTER TABLE audit ADD COLUMN entry_key TEXT;
+   CREATE UNIQUE INDEX audit_by_key ON audit (entry_key);`,
 ];
 
 const pageSize = (limit: number): number => Math.max(0, Math.min(Math.trunc(limit), readRowsMax));
@@ -374,14 +377,22 @@ export class SqliteStore implements EventStore {
     return rows.map(recordRow);
   }
 
-  async appendAudit(atMs: number, actor: string, action: string, detail: string): Promise<void> {
-    await this.write(
-      'INSERT INTO audit (at_ms, actor, action, detail) VALUES (?, ?, ?, ?)',
+  async appendAudit(
+    atMs: number,
+    actor: string,
+    action: string,
+    detail: string,
+    key: string | null = null,
+  ): Promise<boolean> {
+    const changes = await this.write(
+      'INSERT INTO audit (at_ms, actor, action, detail, entry_key) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
       atMs,
       actor,
       action,
       detail,
+      key,
     );
+    return changes === 1;
   }
 
   async readAudit(offset: number, limit: number): Promise<AuditRow[]> {

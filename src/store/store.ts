@@ -104,7 +104,17 @@ export interface EventStore {
   getRecord(kind: string, id: string): Promise<RecordRow | null>;
   /** Records of a kind, newest first. */
   listRecords(kind: string, offset: number, limit: number): Promise<RecordRow[]>;
-  appendAudit(atMs: number, actor: string, action: string, detail: string): Promise<void>;
+  /**
+   * Appends an audit entry. With a key (what it audits: `command:ID`…), only if no entry has that key
+   * yet, so that a retry can write an entry a crash lost and never a second one. Answers whether it wrote.
+   */
+  appendAudit(
+    atMs: number,
+    actor: string,
+    action: string,
+    detail: string,
+    key?: string | null,
+  ): Promise<boolean>;
   /** Audit entries, newest first. */
   readAudit(offset: number, limit: number): Promise<AuditRow[]>;
   close(): Promise<void>;

@@ -732,7 +732,7 @@ test('admin: edits the configuration; the compliance preview updates before savi
   // Back as it was, for what follows.
   const restored = await api('admin', '/v1/config', {
     method: 'PUT',
-    body: { config: { capMultiple: '1.2' } },
+    body: { id: 'cfg_restore_cap', config: { capMultiple: '1.2' } },
   });
   assert.equal(restored.status, 200);
 });

@@ -61,7 +61,10 @@ describe('a duplicate retry writes the audit entry a crash lost, once', () => {
       dividends: { share: '0.25' },
       legacy: { enabled: true, releaseDays: '3' },
     };
-    const configured = await api.call('PUT', '/v1/config', { as: api.admin, body: { config } });
+    const configured = await api.call('PUT', '/v1/config', {
+      as: api.admin,
+      body: { id: 'cfg_programs', config },
+    });
     assert.equal(configured.status, 200, configured.text);
   });
   after(() => api.close());

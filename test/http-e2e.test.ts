@@ -70,10 +70,20 @@ test('a member’s journey over HTTP: every figure follows the rules', async () 
 
   const merchant = await ok('POST', '/v1/merchants', {
     as: admin,
-    body: { recruiter: 'mem_kai', region: '440306', login: 'noodle-bar', password: passwordOf('noodle-bar') },
+    body: {
+      id: 'onboard_noodle_bar',
+      recruiter: 'mem_kai',
+      region: '440306',
+      login: 'noodle-bar',
+      password: passwordOf('noodle-bar'),
+    },
   });
   const noodleBar = merchant.json.merchant as string;
-  const fee = await ok('PUT', '/v1/config', { as: admin, body: { config: { withdrawalFeeRate: '0.01' } } });
+  const fee = await ok('PUT', '/v1/config', {
+    as: admin,
+    headers: { 'idempotency-key': 'cfg_fee' },
+    body: { config: { withdrawalFeeRate: '0.01' } },
+  });
   assert.equal(fee.json.config.withdrawalFeeRate, '0.010000');
 
   // Grace shares a link; Rita joins through it; Umar joins alone and binds to Rita afterwards.

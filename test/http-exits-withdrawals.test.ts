@@ -170,7 +170,7 @@ describe('withdrawal minimum and fee on the market; a member’s own withdrawals
   test('the market shows the minimum and the fee rate, and they are the ones applied', async () => {
     const change = await api.call('PUT', '/v1/config', {
       as: api.admin,
-      body: { config: { withdrawalMinimum: '10.00', withdrawalFeeRate: '0.01' } },
+      body: { id: 'cfg_market', config: { withdrawalMinimum: '10.00', withdrawalFeeRate: '0.01' } },
     });
     assert.equal(change.status, 200, change.text);
     const market = (await api.get('/v1/market')).json;

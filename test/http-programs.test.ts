@@ -53,9 +53,11 @@ function expectOk(answer: Answer, what: string): Json {
   return answer.json;
 }
 
+let configurations = 0;
 async function configure(api: ApiHarness, config: Json): Promise<Json> {
-  return expectOk(await api.call('PUT', '/v1/config', { as: api.admin, body: { config } }), 'PUT /v1/config')
-    .config;
+  configurations += 1;
+  const body = { id: `cfg_${configurations}`, config };
+  return expectOk(await api.call('PUT', '/v1/config', { as: api.admin, body }), 'PUT /v1/config').config;
 }
 
 async function order(api: ApiHarness, body: Json): Promise<Answer> {

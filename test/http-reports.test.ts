@@ -56,8 +56,11 @@ const ok = async (url: string, as: Caller = api.admin): Promise<Json> => {
   return answer.json;
 };
 
+let configurations = 0;
 async function configure(config: Json): Promise<void> {
-  const answer = await api.call('PUT', '/v1/config', { as: api.admin, body: { config } });
+  configurations += 1;
+  const body = { id: `cfg_${configurations}`, config };
+  const answer = await api.call('PUT', '/v1/config', { as: api.admin, body });
   assert.equal(answer.status, 200, answer.text);
 }
 

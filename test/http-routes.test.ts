@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { bulkOrdersMax } from '../src/http/app.ts';
+import { clientWriteHash } from '../src/http/client-writes.ts';
 import {
   centsOf,
   defaults,
@@ -78,7 +79,13 @@ before(async () => {
   ]);
   const onboarded = await api.post(
     '/v1/merchants',
-    { recruiter: alice, region: '440306', login: 'teahouse', password: passwordOf('teahouse') },
+    {
+      id: 'onb_teahouse',
+      recruiter: alice,
+      region: '440306',
+      login: 'teahouse',
+      password: passwordOf('teahouse'),
+    },
     api.admin,
   );
   assert.equal(onboarded.status, 200, onboarded.text);
@@ -1107,7 +1114,7 @@ describe('GET and PUT /v1/config', () => {
   test('the admin changes a key; the same change again is a duplicate', async () => {
     const answer = await api.call('PUT', '/v1/config', {
       as: api.admin,
-      body: { config: { withdrawalFeeRate: '0.01' } },
+      body: { id: 'cfg_fee_1', config: { withdrawalFeeRate: '0.01' } },
     });
     assert.equal(answer.status, 200, answer.text);
     assert.equal(answer.json.outcome, 'accepted');
@@ -1115,16 +1122,19 @@ describe('GET and PUT /v1/config', () => {
     const history = (await api.get('/v1/config', api.admin)).json.history;
     assert.equal(history.length, 2);
     assert.equal(history.at(-1).actor, 'acc_admin');
+    // Under another id too: the configuration already is so.
     const again = await api.call('PUT', '/v1/config', {
       as: api.admin,
-      body: { config: { withdrawalFeeRate: '0.01' } },
+      body: { id: 'cfg_fee_2', config: { withdrawalFeeRate: '0.01' } },
     });
     assert.equal(again.json.outcome, 'duplicate');
     assert.equal((await api.get('/v1/config', api.admin)).json.history.length, 2);
   });
 
   test('an unknown key, a malformed or out-of-range value, an unknown field are 400; nothing changed', async () => {
-    const put = (body: unknown) => api.call('PUT', '/v1/config', { as: api.admin, body });
+    // One id for every attempt: a refused change leaves it free.
+    const put = (body: Json) =>
+      api.call('PUT', '/v1/config', { as: api.admin, body: { id: 'cfg_bad', ...body } });
     const before = (await api.get('/v1/config', api.admin)).json;
     await api.unchanged([], async () => {
       assertProblem(
@@ -1145,18 +1155,21 @@ describe('GET and PUT /v1/config', () => {
       assertProblem(await put({ config: 'sellFee=0' }), 400, 'invalid_request', /config/);
     });
     assert.deepEqual((await api.get('/v1/config', api.admin)).json, before);
+    const fixed = await put({ config: { withdrawalMinimum: '1.00' } });
+    assert.equal(fixed.status, 200, fixed.text);
   });
 
   test('changing one nested reward keeps the other rewards as they were', {}, async () => {
-    const put = (config: unknown) => api.call('PUT', '/v1/config', { as: api.admin, body: { config } });
-    assert.equal((await put({ rewards: { indirect: '0.001' } })).status, 200);
-    const answer = await put({ rewards: { direct: '0.004' } });
+    const put = (id: string, config: unknown) =>
+      api.call('PUT', '/v1/config', { as: api.admin, body: { id, config } });
+    assert.equal((await put('cfg_indirect', { rewards: { indirect: '0.001' } })).status, 200);
+    const answer = await put('cfg_direct', { rewards: { direct: '0.004' } });
     assert.equal(answer.json.config.rewards.direct, '0.004000');
     assert.equal(answer.json.config.rewards.indirect, '0.001000');
   });
 
   test('finance or a merchant may not change it (403); no caller is 401', async () => {
-    const body = { config: { withdrawalMinimum: '0.01' } };
+    const body = { id: 'cfg_forbidden', config: { withdrawalMinimum: '0.01' } };
     assertProblem(await api.call('PUT', '/v1/config', { as: api.finance, body }), 403, 'forbidden');
     assertProblem(await api.call('PUT', '/v1/config', { as: asTea, body }), 403, 'forbidden');
     assertProblem(await api.call('PUT', '/v1/config', { body }), 401, 'unauthenticated');
@@ -1168,6 +1181,7 @@ describe('POST /v1/merchants', () => {
     const answer = await api.post(
       '/v1/merchants',
       {
+        id: 'onb_bakery',
         owner: alice,
         recruiter: bob,
         region: '110105',
@@ -1190,7 +1204,7 @@ describe('POST /v1/merchants', () => {
   });
 
   test('bad input is 400, an unknown owner 404, a taken login 409; nothing onboarded', async () => {
-    const fields = { region: '440305', login: 'ghost', password: passwordOf('ghost') };
+    const fields = { id: 'onb_ghost', region: '440305', login: 'ghost', password: passwordOf('ghost') };
     await api.unchanged([], async () => {
       const post = (extra: Record<string, unknown>) =>
         api.post('/v1/merchants', { ...fields, ...extra }, api.admin);
@@ -1210,7 +1224,7 @@ describe('POST /v1/merchants', () => {
   });
 
   test('finance or a merchant is 403; no caller is 401', async () => {
-    const body = { region: '440305', login: 'ghost2', password: passwordOf('ghost2') };
+    const body = { id: 'onb_ghost2', region: '440305', login: 'ghost2', password: passwordOf('ghost2') };
     assertProblem(await api.post('/v1/merchants', body, api.finance), 403, 'forbidden');
     assertProblem(await api.post('/v1/merchants', body, asTea), 403, 'forbidden');
     assertProblem(await api.post('/v1/merchants', body), 401, 'unauthenticated');
@@ -1247,7 +1261,7 @@ describe('POST /v1/accounts (staff)', () => {
   test('the admin creates a finance account that can sign in', async () => {
     const answer = await api.post(
       '/v1/accounts',
-      { login: 'auditor', password: passwordOf('auditor'), role: 'finance' },
+      { id: 'acc_new_auditor', login: 'auditor', password: passwordOf('auditor'), role: 'finance' },
       api.admin,
     );
     assert.equal(answer.status, 200, answer.text);
@@ -1258,7 +1272,7 @@ describe('POST /v1/accounts (staff)', () => {
   });
 
   test('a member role, a missing password or an unknown field is 400; a taken login is 409', async () => {
-    const post = (body: unknown) => api.post('/v1/accounts', body, api.admin);
+    const post = (body: Json) => api.post('/v1/accounts', { id: 'acc_new_mallory', ...body }, api.admin);
     assertProblem(
       await post({ login: 'mallory', password: passwordOf('mallory'), role: 'member' }),
       400,
@@ -1285,7 +1299,7 @@ describe('POST /v1/accounts (staff)', () => {
   });
 
   test('finance or a member is 403; no caller is 401', async () => {
-    const body = { login: 'mallory', password: passwordOf('mallory'), role: 'admin' };
+    const body = { id: 'acc_new_mallory', login: 'mallory', password: passwordOf('mallory'), role: 'admin' };
     assertProblem(await api.post('/v1/accounts', body, api.finance), 403, 'forbidden');
     assertProblem(await api.post('/v1/accounts', body, asAlice), 403, 'forbidden');
     assertProblem(await api.post('/v1/accounts', body), 401, 'unauthenticated');
@@ -1294,7 +1308,7 @@ describe('POST /v1/accounts (staff)', () => {
 
 describe('POST /v1/api-keys', () => {
   test('the admin creates a key, shown once, that reports orders', async () => {
-    const answer = await api.post('/v1/api-keys', { name: 'pos-terminal' }, api.admin);
+    const answer = await api.post('/v1/api-keys', { id: 'key_pos', name: 'pos-terminal' }, api.admin);
     assert.equal(answer.status, 200, answer.text);
     assert.equal(answer.json.name, 'pos-terminal');
     assert.match(answer.json.key, /^pk_[A-Za-z0-9_-]{20,}$/);
@@ -1303,15 +1317,180 @@ describe('POST /v1/api-keys', () => {
   });
 
   test('an empty name or an unknown field is 400; finance is 403; no caller is 401', async () => {
-    assertProblem(await api.post('/v1/api-keys', { name: '' }, api.admin), 400, 'invalid_request', /name/);
     assertProblem(
-      await api.post('/v1/api-keys', { name: 'x', scope: 'all' }, api.admin),
+      await api.post('/v1/api-keys', { id: 'key_x', name: '' }, api.admin),
+      400,
+      'invalid_request',
+      /name/,
+    );
+    assertProblem(
+      await api.post('/v1/api-keys', { id: 'key_x', name: 'x', scope: 'all' }, api.admin),
       400,
       'invalid_request',
     );
     assertProblem(await api.post('/v1/api-keys', { name: 'x' }, api.finance), 403, 'forbidden');
     assertProblem(await api.post('/v1/api-keys', { name: 'x' }, api.shop), 403, 'forbidden');
     assertProblem(await api.post('/v1/api-keys', { name: 'x' }), 401, 'unauthenticated');
+  });
+});
+
+describe('client ids of the admin writes without a ledger id (config, merchants, accounts, api keys)', () => {
+  const auditOf = async (id: string): Promise<Json[]> =>
+    (await api.get('/v1/audit?limit=200', api.admin)).json.items.filter(
+      (item: Json) => item.detail.id === id,
+    );
+  const count = async (kind: string): Promise<number> =>
+    (await api.service.store.listRecords(kind, 0, 1_000)).length;
+  /** What these writes can change: the configuration, merchants, accounts, API keys, the audit trail. */
+  const observe = async (): Promise<Json> => ({
+    config: (await api.get('/v1/config', api.admin)).json,
+    merchants: (await api.get('/v1/merchants?limit=200', api.admin)).json,
+    accounts: await count('account'),
+    apiKeys: await count('apikey'),
+    audit: (await api.get('/v1/audit?limit=200', api.admin)).json.items.length,
+  });
+  const unchanged = async (action: () => Promise<void>): Promise<void> => {
+    const before = await observe();
+    await action();
+    assert.deepEqual(await observe(), before, 'the request changed something');
+  };
+  const routes: readonly { url: string; method: 'PUT' | 'POST'; body: Json; other: Json }[] = [
+    {
+      method: 'PUT',
+      url: '/v1/config',
+      body: { config: { withdrawalMinimum: '2.00' } },
+      other: { config: { withdrawalMinimum: '3.00' } },
+    },
+    {
+      method: 'POST',
+      url: '/v1/merchants',
+      body: { region: '310101', login: 'florist', password: passwordOf('florist') },
+      other: { region: '310101', login: 'florist', password: passwordOf('other') },
+    },
+    {
+      method: 'POST',
+      url: '/v1/accounts',
+      body: { login: 'clerk', password: passwordOf('clerk'), role: 'finance' },
+      other: { login: 'clerk', password: passwordOf('clerk'), role: 'admin' },
+    },
+    { method: 'POST', url: '/v1/api-keys', body: { name: 'kiosk' }, other: { name: 'kiosk-2' } },
+  ];
+
+  for (const route of routes) {
+    test(`${route.method} ${route.url}: a retry answers the first result and changes nothing; other content is 409; no id is 400`, async () => {
+      const send = (body: Json) => api.call(route.method, route.url, { as: api.admin, body });
+      const id = `cw_${route.url.slice(4).replace('/', '_')}`;
+      await unchanged(async () => {
+        assertProblem(await send(route.body), 400, 'missing_id', /Idempotency-Key/);
+      });
+      const first = await send({ id, ...route.body });
+      assert.equal(first.status, 200, first.text);
+      assert.equal(first.json.outcome, 'accepted');
+      assert.equal((await auditOf(id)).length, 1);
+      await unchanged(async () => {
+        const again = await send({ id, ...route.body });
+        assert.equal(again.status, 200, again.text);
+        assert.equal(again.json.outcome, 'duplicate');
+        if (route.url === '/v1/api-keys') {
+          // Only the key's digest is kept: the key is shown once.
+          assert.deepEqual(again.json, {
+            outcome: 'duplicate',
+            name: 'kiosk',
+            key: null,
+            note: again.json.note,
+          });
+          assert.match(again.json.note, /shown once/);
+        } else {
+          assert.deepEqual({ ...again.json, outcome: 'accepted' }, first.json);
+        }
+        assertProblem(await send({ id, ...route.other }), 409, 'id_reused', new RegExp(id));
+        assertProblem(await send(route.body), 400, 'missing_id');
+      });
+      assert.equal((await auditOf(id)).length, 1);
+    });
+  }
+
+  test('the id may come as the Idempotency-Key header; differing from the body’s id is 400', async () => {
+    const send = (headers: Record<string, string>, body: Json) =>
+      api.call('POST', '/v1/api-keys', { as: api.admin, headers, body });
+    const first = await send({ 'idempotency-key': 'key_by_header' }, { name: 'scanner' });
+    assert.equal(first.status, 200, first.text);
+    assert.match(first.json.key, /^pk_/);
+    await unchanged(async () => {
+      const again = await send({}, { id: 'key_by_header', name: 'scanner' });
+      assert.equal(again.json.outcome, 'duplicate');
+      assertProblem(
+        await send({ 'idempotency-key': 'key_a' }, { id: 'key_b', name: 'scanner' }),
+        400,
+        'malformed',
+        /differ/,
+      );
+      assertProblem(await send({ 'idempotency-key': 'bad key!' }, { name: 'scanner' }), 400, 'malformed');
+    });
+  });
+
+  test('a refused write leaves its id free', async () => {
+    const post = (login: string) =>
+      api.post(
+        '/v1/accounts',
+        { id: 'acc_new_retry', login, password: passwordOf(login), role: 'admin' },
+        api.admin,
+      );
+    await unchanged(async () => {
+      assertProblem(await post('alice'), 409, 'login_taken');
+    });
+    const accepted = await post('operator');
+    assert.equal(accepted.status, 200, accepted.text);
+    assert.equal(accepted.json.login, 'operator');
+  });
+
+  test('a retry of a write cut short after its claim finishes the same plan, audited once', async () => {
+    // As if the process stopped after claiming the id and creating the login, before registering the merchant.
+    const body = { region: '310104', login: 'cut-short', password: passwordOf('cut-short') };
+    const plan = { merchant: 'mch_cut_short', account: 'acc_cut_short' };
+    const record = {
+      route: 'POST /v1/merchants',
+      contentHash: clientWriteHash(api.service.secret, 'POST /v1/merchants', body),
+      actor: 'acc_admin',
+      plan,
+      status: 'pending',
+    };
+    await api.service.store.putRecord('client-write', 'onb_cut', JSON.stringify(record), 0);
+    await api.service.accounts.create(
+      { id: plan.account, login: body.login, role: 'merchant', subject: plan.merchant, createdAtMs: 0 },
+      body.password,
+    );
+    const retry = await api.post('/v1/merchants', { id: 'onb_cut', ...body }, api.admin);
+    assert.equal(retry.status, 200, retry.text);
+    assert.deepEqual(retry.json, { outcome: 'accepted', merchant: plan.merchant, login: body.login });
+    const view = await api.get(`/v1/merchants/${plan.merchant}`, await api.signIn('cut-short'));
+    assert.equal(view.json.region, '310104');
+    await unchanged(async () => {
+      assert.equal(
+        (await api.post('/v1/merchants', { id: 'onb_cut', ...body }, api.admin)).json.outcome,
+        'duplicate',
+      );
+    });
+    assert.equal((await auditOf('onb_cut')).length, 1);
+  });
+
+  test('the OpenAPI document shows the id in the body and the Idempotency-Key header', async () => {
+    const document = (await api.get('/openapi.json')).json;
+    for (const [path, method] of [
+      ['/v1/config', 'put'],
+      ['/v1/merchants', 'post'],
+      ['/v1/accounts', 'post'],
+      ['/v1/api-keys', 'post'],
+    ] as const) {
+      const operation = document.paths[path][method];
+      assert.ok(operation.requestBody.content['application/json'].schema.properties.id, `${path} body id`);
+      assert.ok(
+        operation.parameters.some(
+          (parameter: Json) => parameter.name === 'Idempotency-Key' && parameter.in === 'header',
+        ),
+        `${path} header`,
+      );
+    }
   });
 });
 
@@ -1659,7 +1838,10 @@ describe('store QR codes, share links and payments (O2O)', () => {
 
   test('with bindOnFirstOrder off, paying by a store’s QR code binds nobody', {}, async () => {
     const put = (value: boolean) =>
-      api.call('PUT', '/v1/config', { as: api.admin, body: { config: { bindOnFirstOrder: value } } });
+      api.call('PUT', '/v1/config', {
+        as: api.admin,
+        body: { id: `cfg_bind_${value}`, config: { bindOnFirstOrder: value } },
+      });
     await api.setup([{ type: 'registerMember', member: 'mem_jade', referrer: null }]);
     const asJade = await api.memberCaller('mem_jade');
     assert.equal((await put(false)).status, 200);

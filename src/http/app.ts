@@ -36,6 +36,7 @@ import {
 import { PaymentError, referralLink, storeQrPayload, verifyStoreQr } from '../service/payments.ts';
 import { type PoolpointService, ServiceError, statusOf } from '../service/service.ts';
 import { bigintReplacer } from '../service/webhooks.ts';
+import { ClientWrites, clientIdOf, clientIdSchema } from './client-writes.ts';
 import { docsPage } from './docs.ts';
 import { acceptCsvBodies, programRoutes } from './programs.ts';
 import { reportRoutes } from './reports.ts';
@@ -1295,7 +1296,31 @@ function orderRoutes(service: PoolpointService): Route[] {
   ];
 }
 
+const outcomeSchema = { type: 'string', enum: ['accepted', 'duplicate'] };
+const withoutId = ({ id: _id, ...content }: Record<string, unknown>): Record<string, unknown> => content;
+const apiKeyShownOnce =
+  'this id already created its key, which is shown once only; create another key with a new id if it was lost';
+
+/** Creates the account planned as `account`, unless an earlier attempt of the same write did. */
+async function createAccountOnce(
+  service: PoolpointService,
+  account: string,
+  login: string,
+  password: string,
+  role: 'admin' | 'finance' | 'merchant',
+  subject: string | null,
+): Promise<void> {
+  const existing = await service.accounts.byLogin(login);
+  if (existing?.id === account) return;
+  if (existing !== null) throw new LoginTakenError(login);
+  await service.accounts.create(
+    { id: account, login, role, subject, createdAtMs: service.clock.now() },
+    password,
+  );
+}
+
 function adminRoutes(service: PoolpointService): Route[] {
+  const writes = new ClientWrites(service);
   return [
     {
       method: 'POST',
@@ -1339,13 +1364,32 @@ function adminRoutes(service: PoolpointService): Route[] {
       summary: 'Change the configuration; it applies from the next event',
       tag: 'platform',
       roles: ['admin'],
-      body: object({ config: { type: 'object' } }),
-      handler: async ({ body, session }) => {
+      clientId: true,
+      response: object({ outcome: outcomeSchema, config: { type: 'object' } }),
+      body: object({ id: clientIdSchema, config: { type: 'object' } }, ['config']),
+      handler: async ({ request, body, session }) => {
+        const id = clientIdOf(request, body);
+        const changes = body.config as Record<string, unknown>;
         const actor = (session as Session).account;
-        const merged = mergeDeep(formatConfig(service.state.config), body.config as Record<string, unknown>);
-        const outcome = await service.submitOrFail({ type: 'configure', config: merged, actor });
-        if (outcome.kind === 'accepted') await service.audit(actor, 'configure', { changes: body.config });
-        return outcomeBody(outcome, { config: formatConfig(service.state.config) });
+        return writes.run(id, {
+          route: 'PUT /v1/config',
+          action: 'configure',
+          content: { config: changes },
+          actor,
+          plan: () => null,
+          // Finishing a cut-short change lays the same changes over again: the ledger answers duplicate if it was made.
+          perform: async (_plan, finishing) => {
+            const merged = mergeDeep(formatConfig(service.state.config), changes);
+            const outcome = await service.submitOrFail({ type: 'configure', config: merged, actor });
+            // Audited when it changed the configuration, or may have (the cut-short attempt was not audited).
+            const changed = outcome.kind === 'accepted' || finishing;
+            return {
+              outcome: outcome.kind,
+              answer: { config: formatConfig(service.state.config) },
+              audit: changed ? { changes } : null,
+            };
+          },
+        });
       },
     },
     {
@@ -1354,8 +1398,11 @@ function adminRoutes(service: PoolpointService): Route[] {
       summary: 'Onboard an approved merchant, with a staff login',
       tag: 'merchants',
       roles: ['admin'],
+      clientId: true,
+      response: object({ outcome: outcomeSchema, merchant: { type: 'string' }, login: { type: 'string' } }),
       body: object(
         {
+          id: clientIdSchema,
           owner: idSchema,
           recruiter: idSchema,
           region: { type: 'string', pattern: '^\\d{6}$' },
@@ -1365,34 +1412,42 @@ function adminRoutes(service: PoolpointService): Route[] {
         },
         ['region', 'login', 'password'],
       ),
-      handler: async ({ body, session }) => {
+      handler: async ({ request, body, session }) => {
+        const id = clientIdOf(request, body);
         const login = String(body.login).toLowerCase();
-        if ((await service.accounts.byLogin(login)) !== null)
-          throw new ServiceError(409, 'login_taken', `the login ${login} is taken`);
-        const merchant = newId('mch');
         const rate =
           body.commissionRate === undefined ? null : decimal(body.commissionRate, 6, 'commissionRate');
-        // What the ledger would refuse is checked before the login is claimed, so a refusal leaves no login behind.
-        for (const member of [body.owner, body.recruiter]) {
-          if (typeof member === 'string' && !service.state.members.has(member)) {
-            throw new ServiceError(404, 'unknown_member', `${member} is not a member`);
-          }
-        }
-        const nowMs = service.clock.now();
-        await service.accounts.create(
-          { id: newId('acc'), login, role: 'merchant', subject: merchant, createdAtMs: nowMs },
-          String(body.password),
-        );
-        await service.submitOrFail({
-          type: 'registerMerchant',
-          merchant,
-          owner: typeof body.owner === 'string' ? body.owner : null,
-          recruiter: typeof body.recruiter === 'string' ? body.recruiter : null,
-          region: String(body.region),
-          commissionRate: rate === null ? null : (rate as never),
+        return writes.run(id, {
+          route: 'POST /v1/merchants',
+          action: 'merchant.onboard',
+          content: withoutId(body),
+          actor: (session as Session).account,
+          // What the ledger would refuse is checked before the login is claimed, so a refusal leaves no login behind.
+          check: async () => {
+            if ((await service.accounts.byLogin(login)) !== null)
+              throw new ServiceError(409, 'login_taken', `the login ${login} is taken`);
+            for (const member of [body.owner, body.recruiter]) {
+              if (typeof member === 'string' && !service.state.members.has(member)) {
+                throw new ServiceError(404, 'unknown_member', `${member} is not a member`);
+              }
+            }
+          },
+          plan: () => ({ merchant: newId('mch'), account: newId('acc') }),
+          perform: async ({ merchant, account }) => {
+            await createAccountOnce(service, account, login, String(body.password), 'merchant', merchant);
+            if (!service.state.merchants.has(merchant)) {
+              await service.submitOrFail({
+                type: 'registerMerchant',
+                merchant,
+                owner: typeof body.owner === 'string' ? body.owner : null,
+                recruiter: typeof body.recruiter === 'string' ? body.recruiter : null,
+                region: String(body.region),
+                commissionRate: rate === null ? null : (rate as never),
+              });
+            }
+            return { answer: { merchant, login }, audit: { merchant, login } };
+          },
         });
-        await service.audit((session as Session).account, 'merchant.onboard', { merchant, login });
-        return { merchant, login };
       },
     },
     ...applicationRoutes(service),
@@ -1427,40 +1482,85 @@ function adminRoutes(service: PoolpointService): Route[] {
       summary: 'Create a staff account (admin or finance)',
       tag: 'accounts',
       roles: ['admin'],
-      body: object({
-        login: { type: 'string', minLength: 3, maxLength: 64, pattern: '^[A-Za-z0-9_.@+-]+$' },
-        password: { type: 'string', minLength: passwordLengthMin, maxLength: passwordLengthMax },
+      clientId: true,
+      response: object({
+        outcome: outcomeSchema,
+        account: { type: 'string' },
+        login: { type: 'string' },
         role: { type: 'string', enum: ['admin', 'finance'] },
       }),
-      handler: async ({ body, session }) => {
+      body: object(
+        {
+          id: clientIdSchema,
+          login: { type: 'string', minLength: 3, maxLength: 64, pattern: '^[A-Za-z0-9_.@+-]+$' },
+          password: { type: 'string', minLength: passwordLengthMin, maxLength: passwordLengthMax },
+          role: { type: 'string', enum: ['admin', 'finance'] },
+        },
+        ['login', 'password', 'role'],
+      ),
+      handler: async ({ request, body, session }) => {
+        const id = clientIdOf(request, body);
         const login = String(body.login).toLowerCase();
-        if ((await service.accounts.byLogin(login)) !== null)
-          throw new ServiceError(409, 'login_taken', `the login ${login} is taken`);
-        const account = await service.accounts.create(
-          {
-            id: newId('acc'),
-            login,
-            role: body.role as 'admin' | 'finance',
-            subject: null,
-            createdAtMs: service.clock.now(),
+        const role = body.role as 'admin' | 'finance';
+        return writes.run(id, {
+          route: 'POST /v1/accounts',
+          action: 'account.create',
+          content: withoutId(body),
+          actor: (session as Session).account,
+          check: async () => {
+            if ((await service.accounts.byLogin(login)) !== null)
+              throw new ServiceError(409, 'login_taken', `the login ${login} is taken`);
           },
-          String(body.password),
-        );
-        await service.audit((session as Session).account, 'account.create', { login, role: body.role });
-        return { account: account.id, login, role: account.role };
+          plan: () => ({ account: newId('acc') }),
+          perform: async ({ account }) => {
+            await createAccountOnce(service, account, login, String(body.password), role, null);
+            return { answer: { account, login, role }, audit: { login, role } };
+          },
+        });
       },
     },
     {
       method: 'POST',
       path: '/v1/api-keys',
-      summary: 'Create an API key for the shop back-end (shown once)',
+      summary:
+        'Create an API key for the shop back-end. The key is shown once: a retry with the same id answers duplicate with key null',
       tag: 'accounts',
       roles: ['admin'],
-      body: object({ name: { type: 'string', minLength: 1, maxLength: 64 } }),
-      handler: async ({ body, session }) => {
-        const key = await service.accounts.createApiKey(String(body.name), service.clock.now());
-        await service.audit((session as Session).account, 'apikey.create', { name: body.name });
-        return { name: body.name, key };
+      clientId: true,
+      response: object(
+        {
+          outcome: outcomeSchema,
+          name: { type: 'string' },
+          key: {
+            type: 'string',
+            nullable: true,
+            description: 'the key; null when a retry answers duplicate',
+          },
+          note: { type: 'string', description: 'on a duplicate: the key was shown once' },
+        },
+        ['outcome', 'name', 'key'],
+      ),
+      body: object({ id: clientIdSchema, name: { type: 'string', minLength: 1, maxLength: 64 } }, ['name']),
+      handler: async ({ request, body, session }) => {
+        const id = clientIdOf(request, body);
+        const name = String(body.name);
+        return writes.run(id, {
+          route: 'POST /v1/api-keys',
+          action: 'apikey.create',
+          content: { name },
+          actor: (session as Session).account,
+          plan: () => null,
+          // Only the key's digest is kept, so no retry can show it again. Finishing a cut-short attempt
+          // makes a new key: one the earlier attempt may have stored was never shown to anyone.
+          perform: async () => {
+            const key = await service.accounts.createApiKey(name, service.clock.now());
+            return {
+              answer: { name, key },
+              kept: { name, key: null, note: apiKeyShownOnce },
+              audit: { name },
+            };
+          },
+        });
       },
     },
     {

@@ -25,6 +25,8 @@ export interface Route {
   readonly body?: Schema;
   readonly query?: Schema;
   readonly response?: Schema;
+  /** It takes a client id: the body's `id` or the Idempotency-Key header, one of them required. */
+  readonly clientId?: boolean;
   readonly handler: (context: RouteContext) => Promise<unknown>;
 }
 
@@ -62,6 +64,15 @@ export function openApiDocument(routes: readonly Route[]): Record<string, unknow
     const queryProperties = (route.query?.properties ?? {}) as Record<string, Schema>;
     for (const [name, schema] of Object.entries(queryProperties))
       parameters.push({ name, in: 'query', required: false, schema } as never);
+    if (route.clientId === true) {
+      parameters.push({
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        description: 'the client-chosen id of this write, if the body has no "id" (one of them is required)',
+        schema: idSchema,
+      } as never);
+    }
     paths[path] ??= {};
     (paths[path] as Record<string, unknown>)[route.method.toLowerCase()] = {
       summary: route.summary,

@@ -24,14 +24,15 @@ export function triggerKeyOf(numerator: bigint, holdings: bigint): bigint {
 /** Heap capacity to start with; it doubles as needed. */
 const HEAP_INITIAL_CAPACITY = 1024;
 const LOW_WORD = 0xffff_ffffn;
+const ENTRY_WORDS = 4;
 
 export class ExitQueue {
   // The heap keeps each entry's key beside it, split into two 32-bit words, so sifting compares
   // plain numbers in arrays that move with the heap: no bigint is read (and allocated) per level,
   // and no member row is touched unless two keys are equal.
-  private members = new Int32Array(HEAP_INITIAL_CAPACITY);
-  private keyHigh = new Int32Array(HEAP_INITIAL_CAPACITY);
-  private keyLow = new Uint32Array(HEAP_INITIAL_CAPACITY);
+  // One entry is four int32s side by side (member, key's high word, key's low word, unused), so a
+  // heap position and its key share a cache line, and two siblings usually do too.
+  private entries = new Int32Array(HEAP_INITIAL_CAPACITY * ENTRY_WORDS);
   private length = 0;
 
   constructor(
@@ -54,7 +55,7 @@ export class ExitQueue {
 
   /** The open cycle with the lowest trigger price, or −1. */
   peek(): MemberIndex {
-    return this.length === 0 ? -1 : (this.members[0] as MemberIndex);
+    return this.length === 0 ? -1 : this.memberAt(0);
   }
 
   /** Re-keys `member` after its cycle, holdings or the cap changed: queued, moved or removed. */
@@ -72,7 +73,7 @@ export class ExitQueue {
     const low = Number(key & LOW_WORD);
     let index = table.queueIndex[member] as number;
     if (index === -1) {
-      if (this.length === this.members.length) this.grow();
+      if (this.length * ENTRY_WORDS === this.entries.length) this.grow();
       index = this.length;
       this.length += 1;
     }
@@ -85,14 +86,14 @@ export class ExitQueue {
     const table = this.table;
     const index = table.queueIndex[member] as number;
     if (index === -1) return;
-    assert(this.members[index] === member, 'exit queue index out of step');
+    assert(this.memberAt(index) === member, 'exit queue index out of step');
     this.length -= 1;
     table.queueIndex[member] = -1;
     const lastIndex = this.length;
     if (lastIndex === index) return;
-    const last = this.members[lastIndex] as MemberIndex;
-    const high = this.keyHigh[lastIndex] as number;
-    const low = this.keyLow[lastIndex] as number;
+    const last = this.memberAt(lastIndex);
+    const high = this.highAt(lastIndex);
+    const low = this.lowAt(lastIndex);
     this.siftUp(index, last, high, low);
     this.siftDown(table.queueIndex[last] as number, last, high, low);
   }
@@ -113,14 +114,7 @@ export class ExitQueue {
 
   /** Does `moving` (key high:low) exit before the entry at heap position `at`? */
   private beforeAt(moving: MemberIndex, high: number, low: number, at: number): boolean {
-    return this.before(
-      moving,
-      high,
-      low,
-      this.members[at] as MemberIndex,
-      this.keyHigh[at] as number,
-      this.keyLow[at] as number,
-    );
+    return this.before(moving, high, low, this.memberAt(at), this.highAt(at), this.lowAt(at));
   }
 
   /** Equal keys: the exact trigger prices decide, then the cycle opened first. */
@@ -135,17 +129,21 @@ export class ExitQueue {
   }
 
   private move(from: number, to: number): void {
-    const member = this.members[from] as MemberIndex;
-    this.members[to] = member;
-    this.keyHigh[to] = this.keyHigh[from] as number;
-    this.keyLow[to] = this.keyLow[from] as number;
+    const entries = this.entries;
+    const source = from * ENTRY_WORDS;
+    const target = to * ENTRY_WORDS;
+    const member = entries[source] as MemberIndex;
+    entries[target] = member;
+    entries[target + 1] = entries[source + 1] as number;
+    entries[target + 2] = entries[source + 2] as number;
     this.table.queueIndex[member] = to;
   }
 
   private place(index: number, member: MemberIndex, high: number, low: number): void {
-    this.members[index] = member;
-    this.keyHigh[index] = high;
-    this.keyLow[index] = low;
+    const at = index * ENTRY_WORDS;
+    this.entries[at] = member;
+    this.entries[at + 1] = high;
+    this.entries[at + 2] = low; // stored as int32; lowAt reads it back unsigned
     this.table.queueIndex[member] = index;
   }
 
@@ -161,7 +159,6 @@ export class ExitQueue {
   }
 
   private siftDown(start: number, moving: MemberIndex, high: number, low: number): void {
-    const { members, keyHigh, keyLow } = this;
     const length = this.length;
     let index = start;
     // Bounded by the heap's depth: each pass moves one level down.
@@ -171,18 +168,13 @@ export class ExitQueue {
       let childIndex = leftIndex;
       if (
         rightIndex < length &&
-        this.beforeAt(
-          members[rightIndex] as MemberIndex,
-          keyHigh[rightIndex] as number,
-          keyLow[rightIndex] as number,
-          leftIndex,
-        )
+        this.beforeAt(this.memberAt(rightIndex), this.highAt(rightIndex), this.lowAt(rightIndex), leftIndex)
       ) {
         childIndex = rightIndex;
       }
-      const child = members[childIndex] as MemberIndex;
-      const childHigh = keyHigh[childIndex] as number;
-      const childLow = keyLow[childIndex] as number;
+      const child = this.memberAt(childIndex);
+      const childHigh = this.highAt(childIndex);
+      const childLow = this.lowAt(childIndex);
       if (!this.before(child, childHigh, childLow, moving, high, low)) break;
       this.move(childIndex, index);
       index = childIndex;
@@ -190,16 +182,21 @@ export class ExitQueue {
     this.place(index, moving, high, low);
   }
 
+  private memberAt(index: number): MemberIndex {
+    return this.entries[index * ENTRY_WORDS] as MemberIndex;
+  }
+
+  private highAt(index: number): number {
+    return this.entries[index * ENTRY_WORDS + 1] as number;
+  }
+
+  private lowAt(index: number): number {
+    return (this.entries[index * ENTRY_WORDS + 2] as number) >>> 0;
+  }
+
   private grow(): void {
-    const capacity = this.members.length * 2;
-    const members = new Int32Array(capacity);
-    members.set(this.members);
-    this.members = members;
-    const keyHigh = new Int32Array(capacity);
-    keyHigh.set(this.keyHigh);
-    this.keyHigh = keyHigh;
-    const keyLow = new Uint32Array(capacity);
-    keyLow.set(this.keyLow);
-    this.keyLow = keyLow;
+    const entries = new Int32Array(this.entries.length * 2);
+    entries.set(this.entries);
+    this.entries = entries;
   }
 }

@@ -348,11 +348,11 @@ function settlementOf(
 ): Settlement {
   const { config, members } = state;
   const bound = bindingFor(state, buyer, merchant);
-  const referrer = bound !== NOBODY ? bound : (members.referrer[buyer] as MemberIndex);
+  const referrer = bound !== NOBODY ? bound : members.referrerOf(buyer);
   const commission = applyRate(amount, merchant.commissionRate ?? config.commissionRate);
   const inflow = applyRate(commission, config.poolShare);
   const budget = new Budget(state, applyRate(commission, config.distributionShare), amount);
-  const indirect = referrer === NOBODY ? NOBODY : (members.referrer[referrer] as MemberIndex);
+  const indirect = referrer === NOBODY ? NOBODY : members.referrerOf(referrer);
   budget.pay('direct', referrer, config.rewards.direct);
   budget.pay('indirect', indirect, config.rewards.indirect);
   budget.pay('merchantRecruiter', merchant.recruiter, config.rewards.merchantRecruiter);
@@ -497,7 +497,7 @@ function decideBindReferrer(state: State, command: BindReferrer): Decision {
   const referrer = members.indexOf(command.referrer);
   if (member === NOBODY) return reject('unknown_member', `${command.member} is not a member`);
   if (referrer === NOBODY) return reject('unknown_member', `${command.referrer} is not a member`);
-  const current = members.referrer[member] as MemberIndex;
+  const current = members.referrerOf(member);
   if (current === referrer) return { kind: 'duplicate' };
   if (current !== NOBODY) {
     return reject(
@@ -516,7 +516,7 @@ function decideBindReferrer(state: State, command: BindReferrer): Decision {
 
 function bindingFor(state: State, buyer: MemberIndex, merchant: Merchant): MemberIndex {
   const owner = merchant.owner;
-  const unbound = state.members.referrer[buyer] === NOBODY;
+  const unbound = state.members.referrerOf(buyer) === NOBODY;
   if (!state.config.bindOnFirstOrder || !unbound || owner === NOBODY) return NOBODY;
   // Binding the buyer under one of its own downline (or itself) would close a cycle.
   return isSelfOrAncestor(state.members, buyer, owner) ? NOBODY : owner;

@@ -62,8 +62,8 @@ export function evolve(state: State, event: Event, resolved?: Resolved): void {
       break;
     case 'ReferrerBound': {
       const member = memberOf(state, event.command.member);
-      assert(state.members.referrer[member] === NOBODY, 'only an unbound member is bound');
-      state.members.referrer[member] = memberOf(state, event.command.referrer);
+      assert(state.members.referrerOf(member) === NOBODY, 'only an unbound member is bound');
+      state.members.setReferrer(member, memberOf(state, event.command.referrer));
       break;
     }
     case 'OrderPaid': {
@@ -164,8 +164,8 @@ function applySettlement(
   assert(merchant !== undefined, `unknown merchant ${order.merchant} in an accepted event`);
   assert(commission >= 0n && commission <= order.amount, 'commission within the order amount');
   if (event.bound !== null) {
-    assert(members.referrer[buyer] === NOBODY, 'only an unbound buyer is bound');
-    members.referrer[buyer] = memberOf(state, event.bound);
+    assert(members.referrerOf(buyer) === NOBODY, 'only an unbound buyer is bound');
+    members.setReferrer(buyer, memberOf(state, event.bound));
   }
   // Only the cash part is received; the coin part is funded by the platform (docs/rules.md).
   const coins = order.coins;

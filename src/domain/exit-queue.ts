@@ -25,6 +25,8 @@ export function triggerKeyOf(numerator: bigint, holdings: bigint): bigint {
 const HEAP_INITIAL_CAPACITY = 1024;
 const LOW_WORD = 0xffff_ffffn;
 const ENTRY_WORDS = 4;
+/** The high word of MINUS_INFINITY_KEY (its low word is 0). */
+const MINUS_INFINITY_HIGH = -(2 ** 31);
 
 export class ExitQueue {
   // The heap keeps each entry's key beside it, split into two 32-bit words, so sifting compares
@@ -68,34 +70,33 @@ export class ExitQueue {
       return;
     }
     const key = triggerKeyOf(numerator, points);
-    table.set(member, Slot.TriggerKey, key);
     const high = Number(key >> KEY_SHIFT);
     const low = Number(key & LOW_WORD);
-    let index = table.queueIndex[member] as number;
+    let index = table.queuePosition(member);
     if (index === -1) {
       if (this.length * ENTRY_WORDS === this.entries.length) this.grow();
       index = this.length;
       this.length += 1;
     }
     this.siftUp(index, member, high, low);
-    const placed = table.queueIndex[member] as number;
+    const placed = table.queuePosition(member);
     this.siftDown(placed, member, high, low);
   }
 
   remove(member: MemberIndex): void {
     const table = this.table;
-    const index = table.queueIndex[member] as number;
+    const index = table.queuePosition(member);
     if (index === -1) return;
     assert(this.memberAt(index) === member, 'exit queue index out of step');
     this.length -= 1;
-    table.queueIndex[member] = -1;
+    table.setQueuePosition(member, -1);
     const lastIndex = this.length;
     if (lastIndex === index) return;
     const last = this.memberAt(lastIndex);
     const high = this.highAt(lastIndex);
     const low = this.lowAt(lastIndex);
     this.siftUp(index, last, high, low);
-    this.siftDown(table.queueIndex[last] as number, last, high, low);
+    this.siftDown(table.queuePosition(last), last, high, low);
   }
 
   /** Does `left` (key leftHigh:leftLow) exit before `right` (key rightHigh:rightLow)? */
@@ -109,7 +110,7 @@ export class ExitQueue {
   ): boolean {
     if (leftHigh !== rightHigh) return leftHigh < rightHigh;
     if (leftLow !== rightLow) return leftLow < rightLow;
-    return this.tieBefore(left, right);
+    return this.tieBefore(left, right, leftHigh === MINUS_INFINITY_HIGH && leftLow === 0);
   }
 
   /** Does `moving` (key high:low) exit before the entry at heap position `at`? */
@@ -118,9 +119,9 @@ export class ExitQueue {
   }
 
   /** Equal keys: the exact trigger prices decide, then the cycle opened first. */
-  private tieBefore(left: MemberIndex, right: MemberIndex): boolean {
+  private tieBefore(left: MemberIndex, right: MemberIndex, minusInfinity: boolean): boolean {
     const table = this.table;
-    if (table.get(left, Slot.TriggerKey) !== MINUS_INFINITY_KEY) {
+    if (!minusInfinity) {
       const leftScaled = this.numerator(left) * table.get(right, Slot.Points);
       const rightScaled = this.numerator(right) * table.get(left, Slot.Points);
       if (leftScaled !== rightScaled) return leftScaled < rightScaled;
@@ -136,7 +137,7 @@ export class ExitQueue {
     entries[target] = member;
     entries[target + 1] = entries[source + 1] as number;
     entries[target + 2] = entries[source + 2] as number;
-    this.table.queueIndex[member] = to;
+    this.table.setQueuePosition(member, to);
   }
 
   private place(index: number, member: MemberIndex, high: number, low: number): void {
@@ -144,7 +145,7 @@ export class ExitQueue {
     this.entries[at] = member;
     this.entries[at + 1] = high;
     this.entries[at + 2] = low; // stored as int32; lowAt reads it back unsigned
-    this.table.queueIndex[member] = index;
+    this.table.setQueuePosition(member, index);
   }
 
   private siftUp(start: number, moving: MemberIndex, high: number, low: number): void {

@@ -262,7 +262,7 @@ export function isSelfOrAncestor(members: MemberTable, candidate: MemberIndex, m
   // Bounded: referrers only ever point at members registered or bound without a cycle.
   for (let node = member, steps = 0; node !== NOBODY && steps <= members.size; steps += 1) {
     if (node === candidate) return true;
-    node = members.referrer[node] as MemberIndex;
+    node = members.referrerOf(node);
   }
   return false;
 }

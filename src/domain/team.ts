@@ -256,7 +256,7 @@ export function payTeamRewards(
   amount: Cents,
 ): void {
   const { levels, teamRewards } = state.config;
-  const referrers = state.members.referrer;
+  const members = state.members;
   let reachedLevel = 0;
   let reachedRate = 0n;
   let differential = cents(0n);
@@ -275,6 +275,6 @@ export function payTeamRewards(
       budget.payAmount('levelPeer', upline, applyRate(differential, teamRewards.peerShare));
       peerOpen = false;
     }
-    upline = referrers[upline] as MemberIndex;
+    upline = members.referrerOf(upline);
   }
 }

@@ -1,5 +1,5 @@
 // Read-only views of the state for edges and tests, independent of how the state stores its members.
-import { type MemberIndex, NOBODY, Slot, type State } from './state.ts';
+import { NOBODY, Slot, type State } from './state.ts';
 import type { Cents, Micros } from './units.ts';
 
 export interface MemberView {
@@ -19,7 +19,7 @@ export function memberView(state: State, id: string): MemberView | undefined {
   const members = state.members;
   const member = members.indexOf(id);
   if (member === NOBODY) return undefined;
-  const referrer = members.referrer[member] as MemberIndex;
+  const referrer = members.referrerOf(member);
   return {
     id,
     referrer: referrer === NOBODY ? null : members.id(referrer),

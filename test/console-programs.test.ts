@@ -8,103 +8,34 @@
 // dividends. Every figure on screen is checked against the API; no page logs an error.
 // Needs `npm run build:web` first (npm test does it) and /usr/bin/chromium (.ci/run installs it).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import { buildApp } from '../src/http/app.ts';
-import { ManualClock } from '../src/service/clock.ts';
-import { seedDemo } from '../src/service/demo.ts';
-import { PoolpointService } from '../src/service/service.ts';
+import type { Locator, Page } from 'playwright-core';
+import type { ManualClock } from '../src/service/clock.ts';
+import type { PoolpointService } from '../src/service/service.ts';
+import { type ConsoleWorld, desktop, openConsole, phone } from './support/console.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const chromiumPath = process.env.POOLPOINT_CHROMIUM ?? '/usr/bin/chromium';
 const hourMs = 3600 * 1000;
 const dayMs = 24 * hourMs;
-/** Every wait in the browser; a step that takes longer has failed. */
-const waitMs = 10_000;
-const desktop = { width: 1280, height: 900 };
-const phone = { width: 390, height: 844 };
 
 // JSON answers are read field by field; each step states the shape it expects.
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON of an HTTP answer
 type Json = any;
 
-let folder = '';
+let world: ConsoleWorld;
 let service: PoolpointService;
-let app: FastifyInstance;
 let clock: ManualClock;
 let base = '';
-let browser: Browser;
 let passwords = new Map<string, string>();
-const browserErrors: string[] = [];
-const contexts: BrowserContext[] = [];
+let browserErrors: string[] = [];
 
 before(async () => {
-  assert.ok(
-    existsSync(join(root, 'web', 'dist', 'index.html')),
-    'web/dist is missing: run `npm run build:web`',
-  );
-  assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install -y chromium`);
-  folder = mkdtempSync(join(tmpdir(), 'poolpoint-console-programs-'));
-  clock = new ManualClock(Date.UTC(2025, 2, 3, 1, 0, 0));
-  service = await PoolpointService.open({
-    database: `sqlite:${join(folder, 'console.db')}`,
-    clock,
-    settleEveryMs: 0,
-  });
-  const demo = await seedDemo(service);
-  passwords = new Map(
-    demo.lines
-      .map((line) => line.trim().split(/\s+/))
-      .filter((words) => words.length === 3)
-      .map(([, login, password]) => [login as string, password as string]),
-  );
-  app = buildApp(service);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
+  world = await openConsole('console-programs');
+  ({ service, clock, base, passwords, browserErrors } = world);
 });
 
-after(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
-  await browser?.close();
-  await app?.close();
-  await service?.close();
-  if (folder !== '') rmSync(folder, { recursive: true, force: true });
-});
+after(async () => world?.close());
 
-async function newPage(viewport = desktop, mobile = false): Promise<Page> {
-  const context = await browser.newContext({
-    viewport,
-    deviceScaleFactor: 1,
-    isMobile: mobile,
-    hasTouch: mobile,
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-  });
-  context.setDefaultTimeout(waitMs);
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') browserErrors.push(`${page.url()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => browserErrors.push(`${page.url()}: ${error.message}`));
-  return page;
-}
+const newPage = (viewport = desktop, mobile = false): Promise<Page> => world.newPage(viewport, mobile);
 
 async function signIn(page: Page, login: string, next: string): Promise<void> {
   await page.goto(`${base}/login?next=${encodeURIComponent(next)}`);

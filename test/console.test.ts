@@ -5,97 +5,51 @@
 // staff pages, and no page logs an error.
 // Needs `npm run build:web` first (npm test does it) and /usr/bin/chromium (.ci/run installs it).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import QRCode from 'qrcode';
 import { formatConfig } from '../src/domain/config.ts';
 import type { Command } from '../src/domain/messages.ts';
 import { cents, formatPpm, ppm } from '../src/domain/units.ts';
 import { memberView } from '../src/domain/views.ts';
-import { buildApp } from '../src/http/app.ts';
-import { ManualClock } from '../src/service/clock.ts';
-import { seedDemo } from '../src/service/demo.ts';
-import { PoolpointService } from '../src/service/service.ts';
+import type { ManualClock } from '../src/service/clock.ts';
+import type { PoolpointService } from '../src/service/service.ts';
+import { type ConsoleWorld, desktop, openConsole, phone } from './support/console.ts';
 import { csvRows } from './support/csv.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const screenshots = join(root, 'docs', 'img');
-const chromiumPath = process.env.POOLPOINT_CHROMIUM ?? '/usr/bin/chromium';
 const dayMs = 24 * 3600 * 1000;
-/** Every wait in the browser; a step that takes longer has failed. */
-const waitMs = 10_000;
-const desktop = { width: 1280, height: 900 };
-const phone = { width: 390, height: 844 };
 const walkIn = { login: 'walkin', password: 'walk-in-password' };
 
 // JSON answers are read field by field; each step states the shape it expects.
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON of an HTTP answer
 type Json = any;
 
-let folder = '';
+let world: ConsoleWorld;
 let service: PoolpointService;
-let app: FastifyInstance;
 let clock: ManualClock;
 let base = '';
-let browser: Browser;
 let passwords = new Map<string, string>();
-const contexts: BrowserContext[] = [];
-const browserErrors: string[] = [];
+let browserErrors: string[] = [];
 const tokens = new Map<string, string>();
 
 before(async () => {
-  assert.ok(
-    existsSync(join(root, 'web', 'dist', 'index.html')),
-    'web/dist is missing: run `npm run build:web` first',
-  );
-  assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install -y chromium`);
-  folder = mkdtempSync(join(tmpdir(), 'poolpoint-console-'));
-  clock = new ManualClock(Date.UTC(2025, 2, 3, 1, 0, 0));
-  service = await PoolpointService.open({
-    database: `sqlite:${join(folder, 'console.db')}`,
-    clock,
-    settleEveryMs: 0,
+  world = await openConsole('console', async (opened, openedClock) => {
+    service = opened;
+    clock = openedClock;
+    await tradeDays(14);
+    await forceTopMemberOut();
   });
-  const demo = await seedDemo(service);
-  // Lines are "role login password".
-  passwords = new Map(
-    demo.lines
-      .map((line) => line.trim().split(/\s+/))
-      .filter((words) => words.length === 3)
-      .map(([, login, password]) => [login as string, password as string]),
-  );
+  ({ base, passwords, browserErrors } = world);
   passwords.set(walkIn.login, walkIn.password);
-  await tradeDays(14);
-  await forceTopMemberOut();
-  app = buildApp(service);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
   mkdirSync(screenshots, { recursive: true });
 });
 
-after(async () => {
-  await browser?.close();
-  await app?.close();
-  await service?.close();
-  if (folder !== '') rmSync(folder, { recursive: true, force: true });
-});
+after(async () => world?.close());
 
 /**
  * Days of trading after the demo's thirty, one at a time: a few paid orders a day, and what is past
@@ -142,25 +96,7 @@ async function forceTopMemberOut(): Promise<void> {
   assert.ok(service.state.forcedExits >= 1, 'a member was forced out');
 }
 
-/** A fresh browser profile (its own cookies); every page's console errors are collected. */
-async function newPage(viewport = desktop, mobile = false): Promise<Page> {
-  const context = await browser.newContext({
-    viewport,
-    deviceScaleFactor: 1,
-    isMobile: mobile,
-    hasTouch: mobile,
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-  });
-  context.setDefaultTimeout(waitMs);
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') browserErrors.push(`${page.url()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => browserErrors.push(`${page.url()}: ${error.message}`));
-  return page;
-}
+const newPage = (viewport = desktop, mobile = false): Promise<Page> => world.newPage(viewport, mobile);
 
 async function signIn(page: Page, login: string, landing: string | RegExp): Promise<void> {
   if (!page.url().includes('/login')) await page.goto(`${base}/login`);

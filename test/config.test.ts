@@ -1,7 +1,7 @@
 // SPEC.md "Configuration": defaults, and every invalid value an error that names its key.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError, parseConfig } from '../src/domain/config.ts';
+import { ConfigError, configWithChanges, formatConfig, parseConfig } from '../src/domain/config.ts';
 
 function configError(input: unknown): ConfigError {
   try {
@@ -200,4 +200,15 @@ test('the edges of the ranges are valid: rates 0 and 1, shares summing to exactl
 
   assert.equal(config.poolShare + config.distributionShare, 1_000_000n);
   assert.equal(config.maxMintValuePerOrder, 0n);
+});
+
+test('configWithChanges: nested objects merge key by key, lists and other values are replaced whole', () => {
+  const levels = [{ name: 'gold', threshold: '1000.00', rate: '0.004' }];
+  const base = parseConfig({ levels: [{ name: 'silver', threshold: '100.00', rate: '0.002' }, ...levels] });
+  const changed = configWithChanges(base, { rewards: { direct: '0.004' }, levels, sellFee: '0.25' });
+  assert.equal(changed.rewards?.direct, '0.004');
+  assert.equal(changed.rewards?.indirect, '0.002000', 'a sibling key is kept');
+  assert.deepEqual(changed.levels, levels, 'the list is replaced, not merged by index');
+  assert.equal(changed.sellFee, '0.25');
+  assert.equal(formatConfig(base).sellFee, '0.200000', 'the configuration itself is unchanged');
 });

@@ -270,6 +270,31 @@ export function parseConfig(raw: unknown = {}): Config {
 }
 
 /** The plain form of a parsed configuration (for logs, reports and the API). */
+/**
+ * The plain form of `config` with a partial change laid over it: nested objects key by key, any
+ * other value (a list, a string) replaced whole. What PUT /v1/config applies and what its
+ * compliance preview judges; unparsed, so that parseConfig names a bad key.
+ */
+export function configWithChanges(config: Config, changes: Readonly<Record<string, unknown>>): ConfigInput {
+  return overlay(formatConfig(config), changes) as ConfigInput;
+}
+
+function overlay(base: object, change: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(change)) {
+    const current = merged[key];
+    const bothObjects =
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      typeof current === 'object' &&
+      current !== null &&
+      !Array.isArray(current);
+    merged[key] = bothObjects ? overlay(current, value as Record<string, unknown>) : value;
+  }
+  return merged;
+}
+
 export function formatConfig(config: Config): ConfigInput {
   return {
     initialPrice: formatCents(config.initialPrice),

@@ -2,7 +2,7 @@
 // decimal strings into exact integers, and hand commands to the service's single writer.
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { complianceReport } from '../domain/compliance.ts';
-import { type AgentLevel, agentLevels, formatConfig, regionAt } from '../domain/config.ts';
+import { type AgentLevel, agentLevels, configWithChanges, formatConfig, regionAt } from '../domain/config.ts';
 import type { Outcome } from '../domain/engine.ts';
 import { type Command, type Pay, sameContent } from '../domain/messages.ts';
 import { printedPrice } from '../domain/report.ts';
@@ -1102,22 +1102,6 @@ function applicationRoutes(service: PoolpointService): Route[] {
   ];
 }
 
-/** A partial configuration laid over the current one, nested objects key by key. */
-function mergeDeep(base: object, change: Record<string, unknown>): Record<string, unknown> {
-  const merged: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(change)) {
-    const current = merged[key];
-    const bothObjects =
-      typeof value === 'object' &&
-      value !== null &&
-      !Array.isArray(value) &&
-      typeof current === 'object' &&
-      current !== null;
-    merged[key] = bothObjects ? mergeDeep(current, value as Record<string, unknown>) : value;
-  }
-  return merged;
-}
-
 /** Webhook data keeps bigints (cents, micro-points); answers carry them as decimal strings. */
 const plainJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value, bigintReplacer));
 
@@ -1379,7 +1363,7 @@ function adminRoutes(service: PoolpointService): Route[] {
           plan: () => null,
           // Finishing a cut-short change lays the same changes over again: the ledger answers duplicate if it was made.
           perform: async (_plan, finishing) => {
-            const merged = mergeDeep(formatConfig(service.state.config), changes);
+            const merged = configWithChanges(service.state.config, changes);
             const outcome = await service.submitOrFail({ type: 'configure', config: merged, actor });
             // Audited when it changed the configuration, or may have (the cut-short attempt was not audited).
             const changed = outcome.kind === 'accepted' || finishing;

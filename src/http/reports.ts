@@ -4,7 +4,7 @@
 // date range, streamed from the log page by page (never all in memory).
 import { Readable } from 'node:stream';
 import { complianceReport } from '../domain/compliance.ts';
-import { ConfigError, formatConfig, parseConfig } from '../domain/config.ts';
+import { ConfigError, configWithChanges, formatConfig, parseConfig } from '../domain/config.ts';
 import { formatDay, parseDay } from '../domain/days.ts';
 import type { Event } from '../domain/messages.ts';
 import { NOBODY, Slot, type State } from '../domain/state.ts';
@@ -140,30 +140,13 @@ function walletTotals(state: State): Record<string, unknown> {
   };
 }
 
-/** A partial configuration laid over the current one, nested objects key by key (as PUT /v1/config). */
-function mergeDeep(base: object, change: Record<string, unknown>): Record<string, unknown> {
-  const merged: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(change)) {
-    const current = merged[key];
-    const bothObjects =
-      typeof value === 'object' &&
-      value !== null &&
-      !Array.isArray(value) &&
-      typeof current === 'object' &&
-      current !== null &&
-      !Array.isArray(current);
-    merged[key] = bothObjects ? mergeDeep(current, value as Record<string, unknown>) : value;
-  }
-  return merged;
-}
-
 /**
  * The findings of a configuration change, or why it is not a valid configuration: a preview answers
  * the question either way (200), so that an editor can ask while a value is half typed.
  */
 function compliancePreview(state: State, change: Record<string, unknown>): Record<string, unknown> {
   try {
-    const config = parseConfig(mergeDeep(formatConfig(state.config), change));
+    const config = parseConfig(configWithChanges(state.config, change));
     return { valid: true, config: formatConfig(config), findings: complianceReport(config) };
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -1,7 +1,7 @@
 // One command through the rules: decide, evolve, then settle the forced exits it made due.
 import { type Decision, decide, decideForcedExit } from './decide.ts';
 import { evolve } from './evolve.ts';
-import type { Command, Event, MemberForcedOut, Rejection } from './messages.ts';
+import type { Command, Event, Rejection } from './messages.ts';
 import type { State } from './state.ts';
 
 export type Outcome =
@@ -17,16 +17,18 @@ export function execute(state: State, command: Command): Outcome {
   const decision: Decision = decide(state, command);
   if (decision.kind !== 'event') return decision;
   evolve(state, decision.event, decision.resolved);
-  const exits = settleForcedExits(state);
-  return { kind: 'accepted', events: exits.length === 0 ? [decision.event] : [decision.event, ...exits] };
+  const events: Event[] = [decision.event];
+  settleForcedExits(state, events);
+  return { kind: 'accepted', events };
 }
 
 /**
+ * Settles the forced exits now due, appending each to `exits` (the accepted command's events: no
+ * second list is built when there are none, as on nearly every command).
  * Each exit raises the price, so exits cascade. The loop is bounded: every pass closes one open
  * cycle, and there are no more open cycles than members.
  */
-export function settleForcedExits(state: State): MemberForcedOut[] {
-  const exits: MemberForcedOut[] = [];
+export function settleForcedExits(state: State, exits: Event[] = []): Event[] {
   const passesMax = state.members.size;
   for (let pass = 0; pass <= passesMax; pass += 1) {
     const exit = decideForcedExit(state);

@@ -23,7 +23,12 @@ export function triggerKeyOf(numerator: bigint, holdings: bigint): bigint {
 
 /** Heap capacity to start with; it doubles as needed. */
 const HEAP_INITIAL_CAPACITY = 1024;
-const LOW_WORD = 0xffff_ffffn;
+/** One 64-bit word seen as two 32-bit halves: a key splits without bigint shifts and conversions. */
+const keyWord = new BigInt64Array(1);
+const keyHalves = new Int32Array(keyWord.buffer);
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const HIGH_HALF = littleEndian ? 1 : 0;
+const LOW_HALF = 1 - HIGH_HALF;
 const ENTRY_WORDS = 4;
 /** The high word of MINUS_INFINITY_KEY (its low word is 0). */
 const MINUS_INFINITY_HIGH = -(2 ** 31);
@@ -69,18 +74,30 @@ export class ExitQueue {
       this.remove(member);
       return;
     }
-    const key = triggerKeyOf(numerator, points);
-    const high = Number(key >> KEY_SHIFT);
-    const low = Number(key & LOW_WORD);
-    let index = table.queuePosition(member);
+    keyWord[0] = triggerKeyOf(numerator, points);
+    const high = keyHalves[HIGH_HALF] as number;
+    const low = (keyHalves[LOW_HALF] as number) >>> 0;
+    const index = table.queuePosition(member);
     if (index === -1) {
+      // A new entry goes in at the end, where it has no children: it can only move up.
       if (this.length * ENTRY_WORDS === this.entries.length) this.grow();
-      index = this.length;
       this.length += 1;
+      this.siftUp(this.length - 1, member, high, low);
+      return;
     }
-    this.siftUp(index, member, high, low);
-    const placed = table.queuePosition(member);
-    this.siftDown(placed, member, high, low);
+    // A key that only grew can only move down, one that only shrank only up: the other side's
+    // entries (a random place in a big heap, so a cache miss) need not be read.
+    const oldHigh = this.highAt(index);
+    const oldLow = this.lowAt(index);
+    if (high > oldHigh || (high === oldHigh && low > oldLow)) {
+      this.siftDown(index, member, high, low);
+    } else if (high < oldHigh || (high === oldHigh && low < oldLow)) {
+      this.siftUp(index, member, high, low);
+    } else {
+      // The same key: the exact trigger price may still have moved among the equal keys.
+      this.siftUp(index, member, high, low);
+      this.siftDown(table.queuePosition(member), member, high, low);
+    }
   }
 
   remove(member: MemberIndex): void {

@@ -5,6 +5,13 @@
 // value outside the signed 64-bit range instead of letting the typed array wrap it silently. The
 // member's links (its referrer, its place in the exit queue) share the row as two 32-bit words, so
 // that settling an order finds them in the cache line it reads anyway.
+//
+// The table also keeps the referral trees as disjoint sets (union by rank, path halving), with the
+// root member of each set's tree, so that "the root of m's tree" costs a couple of array reads
+// instead of a walk of m's whole upline (one random row per level, ~14 levels at a million members).
+// Referrers only change here, and only by joining trees: a new member joins its referrer's tree,
+// and a binding hangs an unbound member (the root of its tree) under a member of another tree.
+// The sets are derived data: a snapshot does not hold them, `load` rebuilds them.
 import { StringIndex } from './string-index.ts';
 import { assert, type Micros } from './units.ts';
 
@@ -63,6 +70,12 @@ export class MemberTable {
   cycleOpen = new Uint8Array(INITIAL_CAPACITY);
   /** The sequence number of the command that opened the cycle (ties between equal trigger prices). */
   cycleOpenedSequence = new Float64Array(INITIAL_CAPACITY);
+  /** Referral-tree sets: each member's parent in its set, a representative being its own parent. */
+  private setParent = new Int32Array(INITIAL_CAPACITY);
+  /** A representative's rank: at most log2(size), so a set's depth is below 32. */
+  private setRank = new Uint8Array(INITIAL_CAPACITY);
+  /** A representative's tree root: the one member of its set with no referrer. */
+  private setRoot = new Int32Array(INITIAL_CAPACITY);
 
   /** Member ids by index. */
   get ids(): readonly string[] {
@@ -82,10 +95,19 @@ export class MemberTable {
   }
 
   add(id: string, referrer: MemberIndex): MemberIndex {
+    assert(referrer >= NOBODY && referrer < this.size, 'a referrer is an existing member');
     if (this.index.size === this.exits.length) this.grow();
     const index = this.index.add(id);
     this.words[index * WORDS + REFERRER_WORD] = referrer;
     this.words[index * WORDS + QUEUE_WORD] = -1;
+    this.setRank[index] = 0;
+    if (referrer === NOBODY) {
+      this.setParent[index] = index;
+      this.setRoot[index] = index;
+    } else {
+      // A leaf joining a tree: it hangs right under the set's representative, whose rank stays.
+      this.setParent[index] = this.representative(referrer);
+    }
     return index;
   }
 
@@ -94,8 +116,17 @@ export class MemberTable {
     return this.words[member * WORDS + REFERRER_WORD] as MemberIndex;
   }
 
+  /** Binds an unbound member: its whole tree joins the referrer's tree. */
   setReferrer(member: MemberIndex, referrer: MemberIndex): void {
+    assert(this.referrerOf(member) === NOBODY, 'only an unbound member is bound');
+    assert(referrer >= 0 && referrer < this.size, 'a member is bound to an existing member');
+    this.joinTrees(member, referrer);
     this.words[member * WORDS + REFERRER_WORD] = referrer;
+  }
+
+  /** The root of the member's referral tree: the member itself when it has no referrer. */
+  rootOf(member: MemberIndex): MemberIndex {
+    return this.setRoot[this.representative(member)] as MemberIndex;
   }
 
   /** Position in the exit queue's heap, or −1. */
@@ -152,12 +183,21 @@ export class MemberTable {
     assert(this.size === 0, 'load into an empty member table');
     const size = columns.ids.length;
     assert(columns.rows.length === size * SLOTS, 'member rows match the ids');
+    assert(columns.referrer.length === size, 'member referrers match the ids');
     for (const id of columns.ids) this.add(id, NOBODY);
     this.rows.set(columns.rows);
     // After the rows: their links slot is zero in a snapshot.
     for (let member = 0; member < size; member += 1) {
-      this.setReferrer(member, columns.referrer[member] as MemberIndex);
+      const referrer = columns.referrer[member] as MemberIndex;
+      assert(referrer >= NOBODY && referrer < size, 'a snapshot referrer is a member');
+      this.words[member * WORDS + REFERRER_WORD] = referrer;
       this.setQueuePosition(member, -1);
+    }
+    // In any order: a member whose link is not joined yet is the top of its set's tree, as a
+    // binding's member is, so each link joins two trees like a binding does.
+    for (let member = 0; member < size; member += 1) {
+      const referrer = this.referrerOf(member);
+      if (referrer !== NOBODY) this.joinTrees(member, referrer);
     }
     this.exits.set(columns.exits);
     this.cycleOpen.set(columns.cycleOpen);
@@ -173,6 +213,42 @@ export class MemberTable {
     this.exits = grown(this.exits, new Int32Array(capacity));
     this.cycleOpen = grown(this.cycleOpen, new Uint8Array(capacity));
     this.cycleOpenedSequence = grown(this.cycleOpenedSequence, new Float64Array(capacity));
+    this.setParent = grown(this.setParent, new Int32Array(capacity));
+    this.setRank = grown(this.setRank, new Uint8Array(capacity));
+    this.setRoot = grown(this.setRoot, new Int32Array(capacity));
+  }
+
+  /**
+   * The representative of the member's set. Path halving rewrites links on the way, even from
+   * `decide`: the sets stay the same, only later look-ups get shorter. The loop is bounded by the
+   * rank, below 32.
+   */
+  private representative(member: MemberIndex): MemberIndex {
+    const parent = this.setParent;
+    let node = member;
+    let up = parent[node] as MemberIndex;
+    while (up !== node) {
+      const grandparent = parent[up] as MemberIndex;
+      parent[node] = grandparent;
+      node = grandparent;
+      up = parent[node] as MemberIndex;
+    }
+    return node;
+  }
+
+  /** `top`, the root of its tree, now hangs under `referrer`: the union's root is referrer's root. */
+  private joinTrees(top: MemberIndex, referrer: MemberIndex): void {
+    const lower = this.representative(top);
+    const upper = this.representative(referrer);
+    assert(lower !== upper, 'a binding does not close a referral cycle');
+    const root = this.setRoot[upper] as MemberIndex;
+    const lowerRank = this.setRank[lower] as number;
+    const upperRank = this.setRank[upper] as number;
+    // Union by rank: the shallower set goes under the other's representative.
+    const representative = lowerRank < upperRank ? upper : lower;
+    this.setParent[representative === upper ? lower : upper] = representative;
+    if (lowerRank === upperRank) this.setRank[representative] = lowerRank + 1;
+    this.setRoot[representative] = root;
   }
 }
 

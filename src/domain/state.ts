@@ -4,10 +4,10 @@ import { type AgentLevel, agentLevels, type Config, regionAt } from './config.ts
 import { DividendBook } from './dividends.ts';
 import { ExitQueue } from './exit-queue.ts';
 import { LegacyBook } from './legacy.ts';
-import { checkedInt64, type MemberIndex, MemberTable, NOBODY } from './members.ts';
+import { type MemberIndex, MemberTable, NOBODY } from './members.ts';
 import type { IdentifiedCommand, Pay } from './messages.ts';
 import { StringIndex } from './string-index.ts';
-import type { Cents, Micros, Ppm } from './units.ts';
+import { type Cents, fail, fitsInt64, type Micros, type Ppm } from './units.ts';
 
 export { type MemberIndex, MemberTable, NOBODY, Slot } from './members.ts';
 
@@ -20,6 +20,8 @@ export interface Resolved {
   readonly merchant?: Merchant;
   /** The reward recipients, in the order of the event's `rewards`. */
   readonly recipients?: readonly MemberIndex[];
+  /** The member an order bound its buyer to, when it did. */
+  readonly bound?: MemberIndex;
 }
 
 export interface PendingOrder {
@@ -109,7 +111,16 @@ export class State {
       payables.set(this.payables);
       this.payables = payables;
     }
-    const added = { ...merchant, index };
+    // Written out, not spread: every merchant then shares one shape, and the settlement path's
+    // property loads stay monomorphic (a spread gave each merchant its own, and made them megamorphic).
+    const added: Merchant = {
+      id: merchant.id,
+      index,
+      owner: merchant.owner,
+      recruiter: merchant.recruiter,
+      region: merchant.region,
+      commissionRate: merchant.commissionRate,
+    };
     this.merchants.set(merchant.id, added);
     return added;
   }
@@ -196,7 +207,7 @@ export class State {
 
   addPayable(merchant: Merchant, delta: Cents): void {
     const payable = (this.payables[merchant.index] as bigint) + delta;
-    this.payables[merchant.index] = checkedInt64(payable, 'a merchant payable');
+    this.payables[merchant.index] = int64(payable, 'a merchant payable');
   }
 
   /** P, in cents. */
@@ -204,20 +215,20 @@ export class State {
     return this.totals[Total.Pool] as Cents;
   }
   set pool(value: Cents) {
-    this.totals[Total.Pool] = checkedInt64(value, 'the pool');
+    this.totals[Total.Pool] = int64(value, 'the pool');
   }
   /** S, in micro-points. */
   get supply(): Micros {
     return this.totals[Total.Supply] as Micros;
   }
   set supply(value: Micros) {
-    this.totals[Total.Supply] = checkedInt64(value, 'the supply');
+    this.totals[Total.Supply] = int64(value, 'the supply');
   }
   get platform(): Cents {
     return this.totals[Total.Platform] as Cents;
   }
   set platform(value: Cents) {
-    this.totals[Total.Platform] = checkedInt64(value, 'the platform revenue');
+    this.totals[Total.Platform] = int64(value, 'the platform revenue');
   }
   /**
    * All cash that ever came in (order amounts and injections). Every cash balance is a part of it,
@@ -227,28 +238,34 @@ export class State {
     return this.totals[Total.Received] as Cents;
   }
   set received(value: Cents) {
-    this.totals[Total.Received] = checkedInt64(value, 'the cash received');
+    this.totals[Total.Received] = int64(value, 'the cash received');
   }
   /** Cash paid out to members by approved withdrawals (net of fees): it has left the platform. */
   get withdrawn(): Cents {
     return this.totals[Total.Withdrawn] as Cents;
   }
   set withdrawn(value: Cents) {
-    this.totals[Total.Withdrawn] = checkedInt64(value, 'the cash withdrawn');
+    this.totals[Total.Withdrawn] = int64(value, 'the cash withdrawn');
   }
   /** The amounts of paid orders not yet settled or refunded. */
   get pendingAmount(): Cents {
     return this.totals[Total.Pending] as Cents;
   }
   set pendingAmount(value: Cents) {
-    this.totals[Total.Pending] = checkedInt64(value, 'the pending order amounts');
+    this.totals[Total.Pending] = int64(value, 'the pending order amounts');
   }
   get injected(): Cents {
     return this.totals[Total.Injected] as Cents;
   }
   set injected(value: Cents) {
-    this.totals[Total.Injected] = checkedInt64(value, 'the injections');
+    this.totals[Total.Injected] = int64(value, 'the injections');
   }
+}
+
+/** `value`, refused (a crash: the rules keep every total within 64 bits) when it does not fit a 64-bit column. */
+function int64(value: bigint, what: string): bigint {
+  if (!fitsInt64(value)) fail(`${what} outside the 64-bit range`);
+  return value;
 }
 
 export function createState(config: Config): State {
@@ -259,6 +276,9 @@ export const agentKey = (level: AgentLevel, region: string): string => `${level}
 
 /** True when `candidate` is `member` or stands above it in the referral tree. */
 export function isSelfOrAncestor(members: MemberTable, candidate: MemberIndex, member: MemberIndex): boolean {
+  // Both callers (bindingFor, decideBindReferrer) ask about an unbound candidate, the root of its own
+  // tree: it is member or above it exactly when it is the root of member's tree. No upline walk.
+  if (members.referrerOf(candidate) === NOBODY) return members.rootOf(member) === candidate;
   // Bounded: referrers only ever point at members registered or bound without a cycle.
   for (let node = member, steps = 0; node !== NOBODY && steps <= members.size; steps += 1) {
     if (node === candidate) return true;

@@ -31,9 +31,13 @@ export const AMOUNT_MAX = (1n << 63n) - 1n;
 export function divFloor(numerator: bigint, denominator: bigint): bigint {
   assert(denominator !== 0n, 'divFloor: division by zero');
   const quotient = numerator / denominator;
-  const truncatedUp = numerator % denominator !== 0n && numerator < 0n !== denominator < 0n;
-  return truncatedUp ? quotient - 1n : quotient;
+  // Same signs: truncation is the floor, and no remainder need be computed (a second division).
+  if (numerator < 0n === denominator < 0n) return quotient;
+  return numerator % denominator !== 0n ? quotient - 1n : quotient;
 }
+
+/** True when `value` fits a signed 64-bit column (one compare the compiler can do on a machine word). */
+export const fitsInt64 = (value: bigint): boolean => BigInt.asIntN(64, value) === value;
 
 /** `floor(amount × rate / 10^6)`: the one rounding every share of money in SPEC.md uses. */
 export function applyRate(amount: Cents, rate: Ppm): Cents {
@@ -44,7 +48,12 @@ export const minCents = (left: Cents, right: Cents): Cents => (left < right ? le
 
 /** Broken invariants crash: the state can no longer be trusted (TigerStyle). */
 export function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(`invariant violated: ${message}`);
+  if (!condition) fail(message);
+}
+
+/** `assert` for a message that costs something to build: `if (!condition) fail(\`…${x}\`)` builds it only on failure. */
+export function fail(message: string): never {
+  throw new Error(`invariant violated: ${message}`);
 }
 
 const decimalPattern = /^(-?)(\d+)(?:\.(\d+))?$/;

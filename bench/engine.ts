@@ -3,10 +3,11 @@
 // JSON line per case. Generation and registration are not timed; settlement is.
 //
 // Each case runs in a process of its own (the second case does not inherit the first one's heap),
-// started the way `npm start` runs the service: a 64 MB young generation, and on Linux with glibc's
-// transparent huge pages for large allocations (GLIBC_TUNABLES=glibc.malloc.hugetlb=1), which backs
-// the member table's typed arrays with 2 MB pages instead of 4 KB ones — with a million members
-// nearly every row is a TLB miss otherwise.
+// with the 64 MB young generation `npm start` gives the service, and, unless BENCH_HUGE_PAGES=0,
+// glibc's transparent huge pages for large allocations (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, a
+// deployment setting the README recommends): they back the member table's typed arrays with 2 MB
+// pages instead of 4 KB ones, and with a million members nearly every row is a TLB miss otherwise.
+// Each line says which (`hugePages`).
 import { spawnSync } from 'node:child_process';
 import { parseConfig } from '../src/domain/config.ts';
 import { execute } from '../src/domain/engine.ts';
@@ -127,6 +128,7 @@ function runCase(members: number): void {
     ordersPerSecond: Math.round(orders.length / seconds),
     eventsPerSecond: Math.round((orders.length + sells) / seconds),
     heapMB: Math.round(process.memoryUsage().heapUsed / 1048576),
+    hugePages: (process.env.GLIBC_TUNABLES ?? '').includes('hugetlb=1'),
   };
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
@@ -141,7 +143,11 @@ if (caseMembers !== undefined) {
       [...process.execArgv, '--max-semi-space-size=64', process.argv[1] as string],
       {
         stdio: 'inherit',
-        env: { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1', ...process.env, BENCH_CASE: String(members) },
+        env: {
+          ...(process.env.BENCH_HUGE_PAGES === '0' ? {} : { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' }),
+          ...process.env,
+          BENCH_CASE: String(members),
+        },
       },
     );
     if (child.status !== 0) process.exit(child.status ?? 1);

@@ -632,7 +632,7 @@ export function decideForcedExit(state: State): MemberForcedOut | null {
   const member = state.exitQueue.peek();
   if (member === NOBODY) return null;
   const points = state.members.points(member);
-  if (points > 0n && !isDue(state, member, points)) return null;
+  if (points > 0n && !state.exitQueue.topDue(state.pool, state.supply)) return null;
   const { gross, payout } =
     points > 0n ? saleValue(state, points) : { gross: ZERO_CENTS, payout: ZERO_CENTS };
   const exit: MemberForcedOut = {
@@ -645,9 +645,4 @@ export function decideForcedExit(state: State): MemberForcedOut | null {
   // Locked points are sold too; the locked part of the payout stays locked (docs/rules.md).
   const lockedPart = points > 0n ? lockedExitPart(state, member, points, payout) : null;
   return lockedPart === null ? exit : { ...exit, ...lockedPart };
-}
-
-/** `R + H × P / S ≥ cap × C`, cross-multiplied: `N × S ≤ P × H × 10^6`. */
-function isDue(state: State, member: MemberIndex, points: Micros): boolean {
-  return state.exitQueue.numerator(member) * state.supply <= state.pool * points * PPM_ONE;
 }

@@ -41,6 +41,13 @@ export class ExitQueue {
   // heap position and its key share a cache line, and two siblings usually do too.
   private entries = new Int32Array(HEAP_INITIAL_CAPACITY * ENTRY_WORDS);
   private length = 0;
+  // The top's N and H × 10^6, kept from the first `topDue` after the top last changed: the due
+  // test runs after every command, and the top changes far less often. Any write at position 0
+  // (every re-key ends with one, as does a new top) drops them.
+  private topKept = false;
+  private topNumerator = 0n;
+  private topScaledPoints = 0n;
+  private topCap = 0n;
 
   constructor(
     private readonly table: MemberTable,
@@ -63,6 +70,22 @@ export class ExitQueue {
   /** The open cycle with the lowest trigger price, or −1. */
   peek(): MemberIndex {
     return this.length === 0 ? -1 : this.memberAt(0);
+  }
+
+  /**
+   * Has the price pool / supply reached the top cycle's trigger price? `R + H × P / S ≥ cap × C`,
+   * cross-multiplied: `N × S ≤ P × H × 10^6`. The queue must not be empty.
+   */
+  topDue(pool: bigint, supply: bigint): boolean {
+    const cap = this.capMultiple();
+    if (!this.topKept || cap !== this.topCap) {
+      this.topCap = cap;
+      const top = this.memberAt(0);
+      this.topNumerator = this.numerator(top);
+      this.topScaledPoints = this.table.points(top) * PPM_ONE;
+      this.topKept = true;
+    }
+    return this.topNumerator * supply <= pool * this.topScaledPoints;
   }
 
   /** Re-keys `member` after its cycle, holdings or the cap changed: queued, moved or removed. */
@@ -105,6 +128,7 @@ export class ExitQueue {
     const index = table.queuePosition(member);
     if (index === -1) return;
     assert(this.memberAt(index) === member, 'exit queue index out of step');
+    this.topKept = false;
     this.length -= 1;
     table.setQueuePosition(member, -1);
     const lastIndex = this.length;
@@ -155,6 +179,7 @@ export class ExitQueue {
     entries[target + 1] = entries[source + 1] as number;
     entries[target + 2] = entries[source + 2] as number;
     this.table.setQueuePosition(member, to);
+    if (to === 0) this.topKept = false;
   }
 
   private place(index: number, member: MemberIndex, high: number, low: number): void {
@@ -163,6 +188,7 @@ export class ExitQueue {
     this.entries[at + 1] = high;
     this.entries[at + 2] = low; // stored as int32; lowAt reads it back unsigned
     this.table.setQueuePosition(member, index);
+    if (index === 0) this.topKept = false;
   }
 
   private siftUp(start: number, moving: MemberIndex, high: number, low: number): void {

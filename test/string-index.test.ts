@@ -1,14 +1,15 @@
-// Model-based property tests of StringIndex (STYLE.md "Tests"): every kind of key the engine meets,
-// and the kinds on both sides of a 12-unit limit (length, Latin-1, NUL), checked against a Map; and
-// keys with forced equal hashes, which the index must tell apart by the keys themselves. The limit
-// cases come from a tried layout that kept short keys inside their hash records (it measured no
-// faster in the engine, and the index keeps hash pairs); they stay as edge cases of any layout.
+// Model-based property tests of both string indexes (STYLE.md "Tests"): StringIndex (hash pairs,
+// the processed-id index) and PackedStringIndex (short keys inside their records, the member-id
+// index). Every kind of key the engine meets, and the kinds on both sides of the packed index's
+// inline limit (length, Latin-1, NUL), checked against a Map; and keys with forced equal hashes,
+// which an index must tell apart by the keys themselves. Every check runs on both.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { PackedStringIndex } from '../src/domain/packed-string-index.ts';
 import { hashString, StringIndex } from '../src/domain/string-index.ts';
 
-/** The longest key a packed layout would keep in its record: keys are generated on both sides. */
+/** The longest key stored inside its record (packed-string-index.ts): keys are generated on both sides. */
 const inlineUnitsMax = 12;
 const fnvPrime = 0x01000193;
 
@@ -84,7 +85,14 @@ function copyOf(key: string): string {
 
 /** Adds the keys not yet present, checking each number, then every key and `absent` against the model. */
 function assertMatchesModel(keys: readonly string[], absent: readonly string[]): void {
-  const index = new StringIndex();
+  for (const Index of [StringIndex, PackedStringIndex]) assertIndexMatchesModel(new Index(), keys, absent);
+}
+
+function assertIndexMatchesModel(
+  index: StringIndex | PackedStringIndex,
+  keys: readonly string[],
+  absent: readonly string[],
+): void {
   const model = new Map<string, number>();
   for (const key of keys) {
     const expected = model.get(key);

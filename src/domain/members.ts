@@ -12,7 +12,7 @@
 // Referrers only change here, and only by joining trees: a new member joins its referrer's tree,
 // and a binding hangs an unbound member (the root of its tree) under a member of another tree.
 // The sets are derived data: a snapshot does not hold them, `load` rebuilds them.
-import { StringIndex } from './string-index.ts';
+import { PackedStringIndex } from './packed-string-index.ts';
 import { assert, type Micros } from './units.ts';
 
 /** A member's index in the member table; −1 stands for "nobody". */
@@ -62,7 +62,7 @@ export interface MemberColumns {
 }
 
 export class MemberTable {
-  private readonly index = new StringIndex();
+  private readonly index = new PackedStringIndex();
   private rows = new BigInt64Array(INITIAL_CAPACITY * SLOTS);
   /** The same memory as `rows`, as 32-bit words (for the links). */
   private words = new Int32Array(this.rows.buffer);

@@ -365,7 +365,7 @@ function settlementOf(
   budget.pay('direct', referrer, config.rewards.direct);
   budget.pay('indirect', indirect, config.rewards.indirect);
   budget.pay('merchantRecruiter', merchant.recruiter, config.rewards.merchantRecruiter);
-  if (merchant.region !== null) payAgents(state, budget, merchant.region);
+  if (merchant.region !== null) payAgents(state, budget, merchant);
   if (config.teamRewards.enabled) payTeamRewards(state, budget, referrer, amount);
   let value = applyRate(inflow, mintRatio);
   const mintCap = config.maxMintValuePerOrder;
@@ -560,18 +560,21 @@ class Budget implements RewardBudget {
 }
 
 /** Agents district → city → province, each paid the differential over the lower levels reached (级差). */
-function payAgents(state: State, budget: Budget, region: string): void {
+function payAgents(state: State, budget: Budget, merchant: Merchant): void {
   const rates = state.config.rewards.agents;
-  const chain = state.agentChain(region);
-  let reachedRate = ppm(0n);
-  for (let index = 0; index < agentLevels.length; index += 1) {
-    const level = agentLevels[index] as AgentLevel;
-    const agent = chain[index] as MemberIndex;
-    const rate = rates[level];
-    if (agent === NOBODY || rate <= reachedRate) continue;
-    budget.pay(level, agent, ppm(rate - reachedRate));
-    reachedRate = rate;
-  }
+  const chain = state.agentChainOf(merchant);
+  // The three levels written out (agentLevels' order): a rate looked up by a level name held in a
+  // variable is a keyed load the compiler cannot resolve, once per level per order.
+  let reached = payAgent(budget, 'district', chain[0] as MemberIndex, rates.district, ppm(0n));
+  reached = payAgent(budget, 'city', chain[1] as MemberIndex, rates.city, reached);
+  payAgent(budget, 'province', chain[2] as MemberIndex, rates.province, reached);
+}
+
+/** Pays `agent` the differential of `rate` over the rate reached below it; returns the rate now reached. */
+function payAgent(budget: Budget, level: AgentLevel, agent: MemberIndex, rate: Ppm, reached: Ppm): Ppm {
+  if (agent === NOBODY || rate <= reached) return reached;
+  budget.pay(level, agent, ppm(rate - reached));
+  return rate;
 }
 
 /** Step 6: points worth `value` at the price before this order's inflow. */

@@ -78,6 +78,8 @@ export class State {
   readonly agents = new Map<string, MemberIndex>();
   /** Agents of a region district → city → province (NOBODY where none), derived from `agents`. */
   private readonly agentChains = new Map<string, readonly MemberIndex[]>();
+  /** The same chains by `Merchant.index` (an array read per order instead of a map lookup), derived. */
+  private merchantAgentChains: (readonly MemberIndex[] | undefined)[] = [];
   /** Accepted command ids, numbered; `processedCommands[n]` is the command with id number n. */
   readonly processedIds = new StringIndex();
   readonly processedCommands: IdentifiedCommand[] = [];
@@ -128,6 +130,17 @@ export class State {
   appointAgent(level: AgentLevel, region: string, member: MemberIndex): void {
     this.agents.set(agentKey(level, regionAt(region, level)), member);
     this.agentChains.clear();
+    this.merchantAgentChains = [];
+  }
+
+  /** The agents paid on orders at `merchant` (its region's chain; none without a region), lowest level first. */
+  agentChainOf(merchant: Merchant): readonly MemberIndex[] {
+    let chain = this.merchantAgentChains[merchant.index];
+    if (chain === undefined) {
+      chain = merchant.region === null ? noAgents : this.agentChain(merchant.region);
+      this.merchantAgentChains[merchant.index] = chain;
+    }
+    return chain;
   }
 
   /** The agents paid on orders in `region`, lowest level first. */
@@ -271,6 +284,8 @@ function int64(value: bigint, what: string): bigint {
 export function createState(config: Config): State {
   return new State(config);
 }
+
+const noAgents: readonly MemberIndex[] = agentLevels.map(() => NOBODY);
 
 export const agentKey = (level: AgentLevel, region: string): string => `${level}:${region}`;
 

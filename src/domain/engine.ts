@@ -23,18 +23,18 @@ export function execute(state: State, command: Command): Outcome {
 }
 
 /**
- * Settles the forced exits now due, appending each to `exits` (the accepted command's events: no
+ * Settles the forced exits now due, appending each to `events` (the accepted command's events: no
  * second list is built when there are none, as on nearly every command).
  * Each exit raises the price, so exits cascade. The loop is bounded: every pass closes one open
  * cycle, and there are no more open cycles than members.
  */
-export function settleForcedExits(state: State, exits: Event[] = []): Event[] {
+export function settleForcedExits(state: State, events: Event[] = []): Event[] {
   const passesMax = state.members.size;
   for (let pass = 0; pass <= passesMax; pass += 1) {
     const exit = decideForcedExit(state);
-    if (exit === null) return exits;
+    if (exit === null) return events;
     evolve(state, exit, { member: state.exitQueue.peek() });
-    exits.push(exit);
+    events.push(exit);
   }
   throw new Error('invariant violated: more forced exits than open cycles');
 }

@@ -42,8 +42,9 @@ export class ExitQueue {
   private entries = new Int32Array(HEAP_INITIAL_CAPACITY * ENTRY_WORDS);
   private length = 0;
   // The top's N and H × 10^6, kept from the first `topDue` after the top last changed: the due
-  // test runs after every command, and the top changes far less often. Any write at position 0
-  // (every re-key ends with one, as does a new top) drops them.
+  // test runs after every command, and the top changes far less often. A write at position 0 (a
+  // new top, or the top re-keyed), a removal or a cap change drops them. This holds because every
+  // change to a queued member's points, C or R is followed by its refresh or removal.
   private topKept = false;
   private topNumerator = 0n;
   private topScaledPoints = 0n;
@@ -77,6 +78,7 @@ export class ExitQueue {
    * cross-multiplied: `N × S ≤ P × H × 10^6`. The queue must not be empty.
    */
   topDue(pool: bigint, supply: bigint): boolean {
+    assert(this.length > 0, 'the due test of an empty exit queue');
     const cap = this.capMultiple();
     if (!this.topKept || cap !== this.topCap) {
       this.topCap = cap;

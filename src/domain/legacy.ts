@@ -9,7 +9,7 @@
 // program unused, no member row grows and no order pays for it.
 import { ConfigError } from './config-error.ts';
 import { formatDay, parseDay, storedDay } from './days.ts';
-import { checkedInt64, type MemberIndex, NOBODY, Slot } from './members.ts';
+import { type MemberIndex, NOBODY, Slot } from './members.ts';
 import type { CoinsGranted, GrantCoins, LockedReleased, MemberForcedOut, ReleaseLocked } from './messages.ts';
 import { type Rejection, rejection } from './messages.ts';
 import type { State } from './state.ts';
@@ -18,6 +18,7 @@ import {
   assert,
   type Cents,
   cents,
+  checkedInt64,
   formatCents,
   formatMicros,
   type Micros,

@@ -13,14 +13,11 @@
 // and a binding hangs an unbound member (the root of its tree) under a member of another tree.
 // The sets are derived data: a snapshot does not hold them, `load` rebuilds them.
 import { PackedStringIndex } from './packed-string-index.ts';
-import { assert, type Micros } from './units.ts';
+import { assert, checkedInt64, type Micros } from './units.ts';
 
 /** A member's index in the member table; −1 stands for "nobody". */
 export type MemberIndex = number;
 export const NOBODY: MemberIndex = -1;
-
-const INT64_MAX = (1n << 63n) - 1n;
-const INT64_MIN = -(1n << 63n);
 
 /** Slots of a member's row. */
 export const Slot = {
@@ -46,11 +43,6 @@ const WORDS = SLOTS * 2;
 const REFERRER_WORD = Slot.Links * 2;
 const QUEUE_WORD = Slot.Links * 2 + 1;
 const INITIAL_CAPACITY = 1024;
-
-export function checkedInt64(value: bigint, what: string): bigint {
-  assert(value >= INT64_MIN && value <= INT64_MAX, `${what} outside the 64-bit range`);
-  return value;
-}
 
 export interface MemberColumns {
   readonly ids: readonly string[];
@@ -227,7 +219,9 @@ export class MemberTable {
     const parent = this.setParent;
     let node = member;
     let up = parent[node] as MemberIndex;
-    while (up !== node) {
+    // Bounded by the rank (below 32): the steps are counted so that a broken link crashes instead.
+    for (let steps = 0; up !== node; steps += 1) {
+      assert(steps < 64, 'a referral set deeper than its rank allows');
       const grandparent = parent[up] as MemberIndex;
       parent[node] = grandparent;
       node = grandparent;

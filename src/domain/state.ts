@@ -7,7 +7,7 @@ import { LegacyBook } from './legacy.ts';
 import { type MemberIndex, MemberTable, NOBODY } from './members.ts';
 import type { IdentifiedCommand, Pay } from './messages.ts';
 import { StringIndex } from './string-index.ts';
-import { type Cents, fail, fitsInt64, type Micros, type Ppm } from './units.ts';
+import { type Cents, checkedInt64, type Micros, type Ppm } from './units.ts';
 
 export { type MemberIndex, MemberTable, NOBODY, Slot } from './members.ts';
 
@@ -220,7 +220,7 @@ export class State {
 
   addPayable(merchant: Merchant, delta: Cents): void {
     const payable = (this.payables[merchant.index] as bigint) + delta;
-    this.payables[merchant.index] = int64(payable, 'a merchant payable');
+    this.payables[merchant.index] = checkedInt64(payable, 'a merchant payable');
   }
 
   /** P, in cents. */
@@ -228,20 +228,20 @@ export class State {
     return this.totals[Total.Pool] as Cents;
   }
   set pool(value: Cents) {
-    this.totals[Total.Pool] = int64(value, 'the pool');
+    this.totals[Total.Pool] = checkedInt64(value, 'the pool');
   }
   /** S, in micro-points. */
   get supply(): Micros {
     return this.totals[Total.Supply] as Micros;
   }
   set supply(value: Micros) {
-    this.totals[Total.Supply] = int64(value, 'the supply');
+    this.totals[Total.Supply] = checkedInt64(value, 'the supply');
   }
   get platform(): Cents {
     return this.totals[Total.Platform] as Cents;
   }
   set platform(value: Cents) {
-    this.totals[Total.Platform] = int64(value, 'the platform revenue');
+    this.totals[Total.Platform] = checkedInt64(value, 'the platform revenue');
   }
   /**
    * All cash that ever came in (order amounts and injections). Every cash balance is a part of it,
@@ -251,34 +251,28 @@ export class State {
     return this.totals[Total.Received] as Cents;
   }
   set received(value: Cents) {
-    this.totals[Total.Received] = int64(value, 'the cash received');
+    this.totals[Total.Received] = checkedInt64(value, 'the cash received');
   }
   /** Cash paid out to members by approved withdrawals (net of fees): it has left the platform. */
   get withdrawn(): Cents {
     return this.totals[Total.Withdrawn] as Cents;
   }
   set withdrawn(value: Cents) {
-    this.totals[Total.Withdrawn] = int64(value, 'the cash withdrawn');
+    this.totals[Total.Withdrawn] = checkedInt64(value, 'the cash withdrawn');
   }
   /** The amounts of paid orders not yet settled or refunded. */
   get pendingAmount(): Cents {
     return this.totals[Total.Pending] as Cents;
   }
   set pendingAmount(value: Cents) {
-    this.totals[Total.Pending] = int64(value, 'the pending order amounts');
+    this.totals[Total.Pending] = checkedInt64(value, 'the pending order amounts');
   }
   get injected(): Cents {
     return this.totals[Total.Injected] as Cents;
   }
   set injected(value: Cents) {
-    this.totals[Total.Injected] = int64(value, 'the injections');
+    this.totals[Total.Injected] = checkedInt64(value, 'the injections');
   }
-}
-
-/** `value`, refused (a crash: the rules keep every total within 64 bits) when it does not fit a 64-bit column. */
-function int64(value: bigint, what: string): bigint {
-  if (!fitsInt64(value)) fail(`${what} outside the 64-bit range`);
-  return value;
 }
 
 export function createState(config: Config): State {

@@ -36,8 +36,15 @@ export function divFloor(numerator: bigint, denominator: bigint): bigint {
   return numerator % denominator !== 0n ? quotient - 1n : quotient;
 }
 
-/** True when `value` fits a signed 64-bit column (one compare the compiler can do on a machine word). */
-export const fitsInt64 = (value: bigint): boolean => BigInt.asIntN(64, value) === value;
+/**
+ * `value`, checked to fit a signed 64-bit column (a typed array would wrap it silently): outside,
+ * a crash, since the rules keep every amount within 64 bits. One compare the compiler does on a
+ * machine word; the message is built only on failure, as this runs on every amount written.
+ */
+export function checkedInt64(value: bigint, what: string): bigint {
+  if (BigInt.asIntN(64, value) !== value) fail(`${what} outside the 64-bit range`);
+  return value;
+}
 
 /** `floor(amount × rate / 10^6)`: the one rounding every share of money in SPEC.md uses. */
 export function applyRate(amount: Cents, rate: Ppm): Cents {

@@ -103,7 +103,9 @@ export async function importCommand(args: readonly string[]): Promise<CommandRes
   return withStore(databaseOf(parsed.options), async (store) => {
     const loading = progressBar('loading ');
     const logIsEmpty = (await store.head()).sequence === 0;
-    const ledger = await openLedger(store, { snapshotEveryEvents }, loading.update);
+    // A spacing given on the command line is kept exactly; the default one adapts to snapshot cost.
+    const snapshotSpacingExact = parsed.options.has('snapshot-every');
+    const ledger = await openLedger(store, { snapshotEveryEvents, snapshotSpacingExact }, loading.update);
     loading.finish();
     const setup = missingSetup(ledger.state, scenario, logIsEmpty);
     const setupOutcomes = await ledger.sequencer.submitMany(setup);

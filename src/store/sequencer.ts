@@ -49,6 +49,11 @@ export interface SequencerOptions {
    * cost at most a twentieth of the writer's time (snapshotTimeShareMax).
    */
   readonly snapshotEveryEvents: number;
+  /**
+   * Every snapshotEveryEvents exactly, however long snapshots take: when the spacing was asked for
+   * (`poolpoint import --snapshot-every`), and so that it does not depend on the machine's load.
+   */
+  readonly snapshotSpacingExact?: boolean;
   /** The clock for `recordedAtMs` (tests move it). */
   readonly now: () => number;
   /**
@@ -261,7 +266,7 @@ export class Sequencer {
   private snapshotDue(): boolean {
     const every = this.options.snapshotEveryEvents;
     if (every === 0 || this.eventsSinceSnapshot < every) return false;
-    if (this.lastSnapshotMs < snapshotNegligibleMs) return true;
+    if (this.options.snapshotSpacingExact === true || this.lastSnapshotMs < snapshotNegligibleMs) return true;
     return (performance.now() - this.lastSnapshotEndMs) * snapshotTimeShareMax >= this.lastSnapshotMs;
   }
 

@@ -356,12 +356,10 @@ function settlementOf(
   const { config, members } = state;
   const bound = bindingFor(state, buyer, merchant);
   const referrer = bound !== NOBODY ? bound : members.referrerOf(buyer);
-  // The upline first, before any arithmetic: with a million members each is a cache miss, and
-  // the processor overlaps the ones it meets close together.
-  const indirect = referrer === NOBODY ? NOBODY : members.referrerOf(referrer);
   const commission = applyRate(amount, merchant.commissionRate ?? config.commissionRate);
   const inflow = applyRate(commission, config.poolShare);
   const budget = new Budget(state, applyRate(commission, config.distributionShare), amount);
+  const indirect = referrer === NOBODY ? NOBODY : members.referrerOf(referrer);
   budget.pay('direct', referrer, config.rewards.direct);
   budget.pay('indirect', indirect, config.rewards.indirect);
   budget.pay('merchantRecruiter', merchant.recruiter, config.rewards.merchantRecruiter);

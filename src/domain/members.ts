@@ -212,8 +212,7 @@ export class MemberTable {
 
   /**
    * The representative of the member's set. Path halving rewrites links on the way, even from
-   * `decide`: the sets stay the same, only later look-ups get shorter. The loop is bounded by the
-   * rank, below 32.
+   * `decide`: the sets stay the same, only later look-ups get shorter.
    */
   private representative(member: MemberIndex): MemberIndex {
     const parent = this.setParent;

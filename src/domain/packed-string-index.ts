@@ -32,6 +32,8 @@
 // record, most often on the same line. Growth moves whole records without reading a key string:
 // an inline key's hash is recomputed from its bytes, another key's is in its record.
 
+import { FNV_OFFSET_BASIS, FNV_PRIME } from './string-index.ts';
+
 const RECORD_WORDS = 4;
 const NUMBER_WORD = 0;
 const KEY_WORD = 1;
@@ -44,9 +46,6 @@ const LATIN1_MAX = 0xff;
 const EMPTY = 0;
 const LOAD_FACTOR_MAX = 0.5;
 const INITIAL_CAPACITY = 1024;
-
-const FNV_OFFSET_BASIS = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
 
 /** The record of the key being looked up or added; shared, as no call re-enters another. */
 const probe = new Int32Array(RECORD_WORDS);

@@ -76,9 +76,10 @@ export class State {
   private payables = new BigInt64Array(64);
   /** Agents by `level:region` (region cut to the level). */
   readonly agents = new Map<string, MemberIndex>();
-  /** Agents of a region district → city → province (NOBODY where none), derived from `agents`. */
-  private readonly agentChains = new Map<string, readonly MemberIndex[]>();
-  /** The same chains by `Merchant.index` (an array read per order instead of a map lookup), derived. */
+  /**
+   * The agents of each merchant's region district → city → province (NOBODY where none), by
+   * `Merchant.index` (an array read per order, not a map lookup); derived from `agents`.
+   */
   private merchantAgentChains: (readonly MemberIndex[] | undefined)[] = [];
   /** Accepted command ids, numbered; `processedCommands[n]` is the command with id number n. */
   readonly processedIds = new StringIndex();
@@ -129,7 +130,6 @@ export class State {
 
   appointAgent(level: AgentLevel, region: string, member: MemberIndex): void {
     this.agents.set(agentKey(level, regionAt(region, level)), member);
-    this.agentChains.clear();
     this.merchantAgentChains = [];
   }
 
@@ -137,18 +137,12 @@ export class State {
   agentChainOf(merchant: Merchant): readonly MemberIndex[] {
     let chain = this.merchantAgentChains[merchant.index];
     if (chain === undefined) {
-      chain = merchant.region === null ? noAgents : this.agentChain(merchant.region);
+      const region = merchant.region;
+      chain =
+        region === null
+          ? noAgents
+          : agentLevels.map((level) => this.agents.get(agentKey(level, regionAt(region, level))) ?? NOBODY);
       this.merchantAgentChains[merchant.index] = chain;
-    }
-    return chain;
-  }
-
-  /** The agents paid on orders in `region`, lowest level first. */
-  agentChain(region: string): readonly MemberIndex[] {
-    let chain = this.agentChains.get(region);
-    if (chain === undefined) {
-      chain = agentLevels.map((level) => this.agents.get(agentKey(level, regionAt(region, level))) ?? NOBODY);
-      this.agentChains.set(region, chain);
     }
     return chain;
   }

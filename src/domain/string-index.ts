@@ -10,10 +10,14 @@ const EMPTY = 0;
 const LOAD_FACTOR_MAX = 0.5;
 const INITIAL_CAPACITY = 1024;
 
+/** FNV-1a's 32-bit parameters, shared with packed-string-index.ts (the same hash, packed with the key). */
+export const FNV_OFFSET_BASIS = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
 export function hashString(text: string): number {
-  let hash = 0x811c9dc5;
+  let hash = FNV_OFFSET_BASIS;
   for (let index = 0; index < text.length; index += 1) {
-    hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
+    hash = Math.imul(hash ^ text.charCodeAt(index), FNV_PRIME);
   }
   return hash | 0;
 }

@@ -14,6 +14,7 @@ import {
 } from './legacy.ts';
 import type {
   Event,
+  IdentifiedCommand,
   MemberForcedOut,
   Order,
   OrderSettled,
@@ -49,17 +50,12 @@ export function evolve(state: State, event: Event, resolved?: Resolved): void {
       state.appointAgent(level, region, memberOf(state, member));
       break;
     }
-    // The two most frequent events record their command here, without the generic test below.
     case 'OrderSettled':
       applySettlement(state, event.command, event, resolved);
-      state.sequence += 1;
-      state.recordProcessed(event.command);
-      return;
+      break;
     case 'PointsSold':
       sellPoints(state, event, resolved?.member ?? memberOf(state, event.command.member));
-      state.sequence += 1;
-      state.recordProcessed(event.command);
-      return;
+      break;
     case 'PoolInjected':
       state.pool = cents(state.pool + event.command.amount);
       state.injected = cents(state.injected + event.command.amount);
@@ -131,7 +127,10 @@ export function evolve(state: State, event: Event, resolved?: Resolved): void {
     }
   }
   state.sequence += 1;
-  if ('command' in event && 'id' in event.command) state.recordProcessed(event.command);
+  // A command with an id is recorded (idempotency). Read as a property, not tested with `in`: with
+  // this many event and command shapes `in` is a megamorphic lookup, about a fifth of an order's time.
+  const command = (event as { readonly command?: { readonly id?: string } }).command;
+  if (command?.id !== undefined) state.recordProcessed(command as IdentifiedCommand);
 }
 
 function memberOf(state: State, id: string): MemberIndex {

@@ -3,34 +3,16 @@
 // the single writer; the same file again grants nothing; a file with bad lines is refused with each
 // line named, exit 1, and nothing written; with the program off, nothing is written either.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { formatCents } from '../src/domain/units.ts';
 import { loadState, openStore } from '../src/store/ledger.ts';
+import { poolpoint } from './support/cli.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'bin', 'poolpoint.js');
 const scratch = mkdtempSync(join(tmpdir(), 'poolpoint-legacy-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function poolpoint(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { cwd: root }, (error, stdout, stderr) => {
-      const status = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 function file(name: string, text: string): string {
   const path = join(scratch, name);

@@ -1,31 +1,13 @@
 // `poolpoint replay` as a user runs it: a child process, its exit status, stdout and stderr.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { poolpoint, type Run } from './support/cli.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'bin', 'poolpoint.js');
 const scratch = mkdtempSync(join(tmpdir(), 'poolpoint-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function poolpoint(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { cwd: root }, (error, stdout, stderr) => {
-      const status = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 let fileCount = 0;
 function fileWith(text: string): string {

@@ -8,10 +8,15 @@
 // deployment setting the README recommends): they back the member table's typed arrays with 2 MB
 // pages instead of 4 KB ones, and with a million members nearly every row is a TLB miss otherwise.
 // Each line says which (`hugePages`).
+//
+// Orders are settled as the sequencer settles them: each window of PREFETCH_WINDOW orders is first
+// prefetched (src/domain/prefetch.ts), so that its cache misses overlap; BENCH_PREFETCH=0 turns that
+// off (`prefetch` in the line). The sells are decided on the state of their moment and not prefetched.
 import { spawnSync } from 'node:child_process';
 import { parseConfig } from '../src/domain/config.ts';
 import { execute } from '../src/domain/engine.ts';
 import type { IdentifiedCommand } from '../src/domain/messages.ts';
+import { PREFETCH_WINDOW, prefetch } from '../src/domain/prefetch.ts';
 import { createState, type State } from '../src/domain/state.ts';
 import { cents, micros } from '../src/domain/units.ts';
 
@@ -86,6 +91,9 @@ function generateOrders(members: number, next: () => number): IdentifiedCommand[
   return orders;
 }
 
+/** BENCH_PREFETCH=0 settles without prefetch.ts, to see what it does. */
+const window = process.env.BENCH_PREFETCH === '0' ? 0 : PREFETCH_WINDOW;
+
 function runCase(members: number): void {
   const next = random(members);
   const state = setup(members, next);
@@ -97,6 +105,8 @@ function runCase(members: number): void {
   const started = process.hrtime.bigint();
   const cpuStarted = process.cpuUsage();
   for (let index = 0; index < orders.length; index += 1) {
+    // As the sequencer does: each window of orders is prefetched before it is settled.
+    if (window > 0 && index % window === 0) prefetch(state, orders, index, index + window);
     if (execute(state, orders[index] as IdentifiedCommand).kind !== 'accepted') rejected += 1;
     if (next() < sellShare / (1 - sellShare)) {
       // Sell half of what an earlier buyer holds, if anything.
@@ -129,6 +139,7 @@ function runCase(members: number): void {
     eventsPerSecond: Math.round((orders.length + sells) / seconds),
     heapMB: Math.round(process.memoryUsage().heapUsed / 1048576),
     hugePages: (process.env.GLIBC_TUNABLES ?? '').includes('hugetlb=1'),
+    prefetch: window > 0,
   };
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }

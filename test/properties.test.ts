@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import type { Config } from '../src/domain/config.ts';
 import { applyEvents, type Outcome } from '../src/domain/engine.ts';
 import type { Event } from '../src/domain/messages.ts';
+import { prefetch } from '../src/domain/prefetch.ts';
 import { printedPrice, reportState } from '../src/domain/report.ts';
 import type { State } from '../src/domain/state.ts';
 import { formatDecimal } from '../src/domain/units.ts';
@@ -228,6 +229,37 @@ describe('invariants after every event of random streams', () => {
     assert.ok(
       rejected > 1_000 && duplicates > 300,
       `only ${rejected} rejections and ${duplicates} duplicates`,
+    );
+  });
+});
+
+describe('prefetch (a hint for speed) changes nothing', () => {
+  test('a stream prefetching everything sent so far, and values that are no command, decides and ends exactly as one that does not', () => {
+    const junk: unknown[] = [
+      null,
+      undefined,
+      7,
+      'order',
+      { member: 5, id: null },
+      { member: 'nobody', id: '' },
+    ];
+    fc.assert(
+      fc.property(streamArbitrary, ({ world, intents }) => {
+        const plain = new Stream(world);
+        const prefetched = new Stream(world);
+        for (const intent of intents) {
+          const before = snapshot(prefetched.state);
+          const window = [...junk, ...prefetched.history];
+          prefetch(prefetched.state, window, 0, window.length);
+          prefetch(prefetched.state, window, window.length - 3, window.length + 5);
+          assert.deepEqual(snapshot(prefetched.state), before);
+          const expected = plain.send(intent);
+          const sent = prefetched.send(intent);
+          assert.deepEqual(sent.outcome, expected.outcome);
+          assert.deepEqual(snapshot(prefetched.state), snapshot(plain.state));
+        }
+      }),
+      runs,
     );
   });
 });

@@ -125,6 +125,22 @@ export class ExitQueue {
     }
   }
 
+  /**
+   * Reads the heap entry at `position` and its parent's and first child's, where a re-key starts
+   * (prefetch.ts); returns a number made of what it read. −1 (not queued) reads nothing.
+   */
+  touch(position: number): number {
+    if (position < 0) return 0;
+    const entries = this.entries;
+    const parent = ((position - 1) >> 1) * ENTRY_WORDS;
+    const child = (2 * position + 1) * ENTRY_WORDS;
+    return (
+      (entries[position * ENTRY_WORDS] as number) ^
+      (entries[parent] as number) ^
+      (child < entries.length ? (entries[child] as number) : 0)
+    );
+  }
+
   remove(member: MemberIndex): void {
     const table = this.table;
     const index = table.queuePosition(member);

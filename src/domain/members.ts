@@ -121,6 +121,25 @@ export class MemberTable {
     return this.setRoot[this.representative(member)] as MemberIndex;
   }
 
+  // Reads for prefetch.ts: each returns a number made of what it read, so that the reads cannot be
+  // dropped as unused; nothing is written.
+
+  /** Reads the member's row: its first and last words, both cache lines a row may span. */
+  touch(member: MemberIndex): number {
+    const at = member * WORDS;
+    return (this.words[at] as number) ^ (this.words[at + WORDS - 1] as number);
+  }
+
+  /** Reads the member's slot of `ids` (the reference, not the string). */
+  touchId(member: MemberIndex): number {
+    return this.index.keys[member] === undefined ? 0 : 1;
+  }
+
+  /** Reads the id index's first record for a key with this hash (string-index.ts hashString). */
+  touchIndex(hash: number): number {
+    return this.index.touch(hash);
+  }
+
   /** Position in the exit queue's heap, or −1. */
   queuePosition(member: MemberIndex): number {
     return this.words[member * WORDS + QUEUE_WORD] as number;

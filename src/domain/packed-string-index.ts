@@ -134,6 +134,11 @@ export class PackedStringIndex {
     }
   }
 
+  /** Reads the first record of `hash`'s probe sequence, for a prefetch; returns a word of it. */
+  touch(hash: number): number {
+    return this.records[(hash & this.mask) * RECORD_WORDS] as number;
+  }
+
   /** Adds a key that is not present and returns its number. */
   add(key: string): number {
     const number = this.keys.length;

@@ -44,6 +44,11 @@ export class StringIndex {
     }
   }
 
+  /** Reads the first slot of `hash`'s probe sequence, for a prefetch; returns a word of it. */
+  touch(hash: number): number {
+    return this.slots[2 * (hash & this.mask)] as number;
+  }
+
   /** Adds a key that is not present and returns its number. */
   add(key: string): number {
     const number = this.keys.length;

@@ -12,6 +12,7 @@
 // that was sent after the failed append).
 import { execute, type Outcome } from '../domain/engine.ts';
 import type { Command, Event, Rejection } from '../domain/messages.ts';
+import { PREFETCH_WINDOW, prefetch } from '../domain/prefetch.ts';
 import { snapshotOf } from '../domain/snapshot.ts';
 import type { State } from '../domain/state.ts';
 import { commandIdOf, encodeEvent } from './codec.ts';
@@ -138,6 +139,8 @@ const snapshotNegligibleMs = 20;
 export class Sequencer {
   private readonly queue: Pending[] = [];
   private queuedCommands = 0;
+  /** The submissions prefetchAhead reads next: one array, reused. */
+  private readonly ahead: Submission[] = [];
   private running = false;
   private stopped: Error | null = null;
   private eventsSinceSnapshot = 0;
@@ -303,6 +306,21 @@ export class Sequencer {
   }
 
   /**
+   * Prefetches the next PREFETCH_WINDOW queued submissions, across requests (prefetch.ts): a hint
+   * that lets their cache misses overlap, changing nothing.
+   */
+  private prefetchAhead(): void {
+    const ahead = this.ahead;
+    ahead.length = 0;
+    for (let at = 0; at < this.queue.length && ahead.length < PREFETCH_WINDOW; at += 1) {
+      const { submissions, outcomes } = this.queue[at] as Pending;
+      const end = Math.min(submissions.length, outcomes.length + PREFETCH_WINDOW - ahead.length);
+      for (let next = outcomes.length; next < end; next += 1) ahead.push(submissions[next] as Submission);
+    }
+    prefetch(this.state, ahead, 0, ahead.length);
+  }
+
+  /**
    * Decides up to batchCommandsMax queued commands and builds their rows: chained by hash here,
    * or left for the store to link (appendLinked).
    */
@@ -325,6 +343,7 @@ export class Sequencer {
         decided < this.options.batchCommandsMax &&
         pending.outcomes.length < pending.submissions.length
       ) {
+        if (decided % PREFETCH_WINDOW === 0) this.prefetchAhead();
         const submission = pending.submissions[pending.outcomes.length] as Submission;
         const outcome: Outcome =
           submission.type === 'preRejected'

@@ -11,7 +11,8 @@
 //
 // Orders are settled as the sequencer settles them: each window of PREFETCH_WINDOW orders is first
 // prefetched (src/domain/prefetch.ts), so that its cache misses overlap; BENCH_PREFETCH=0 turns that
-// off (`prefetch` in the line). The sells are decided on the state of their moment and not prefetched.
+// off (`prefetch` in the line). The sells are planned with the orders (who sells after which order),
+// and prefetched with them; how much each sells is half of what it holds when its turn comes.
 import { spawnSync } from 'node:child_process';
 import { parseConfig } from '../src/domain/config.ts';
 import { execute } from '../src/domain/engine.ts';
@@ -94,33 +95,57 @@ function generateOrders(members: number, next: () => number): IdentifiedCommand[
 /** BENCH_PREFETCH=0 settles without prefetch.ts, to see what it does. */
 const window = process.env.BENCH_PREFETCH === '0' ? 0 : PREFETCH_WINDOW;
 
+/** A sell planned with the orders: its points are half of what the member holds when it comes. */
+interface PlannedSell {
+  readonly type: 'plannedSell';
+  readonly id: string;
+  readonly member: string;
+}
+
+/** The orders with the sells among them: after each order, now and then, a sell by an earlier buyer. */
+function planCommands(
+  orders: readonly IdentifiedCommand[],
+  next: () => number,
+): (IdentifiedCommand | PlannedSell)[] {
+  const planned: (IdentifiedCommand | PlannedSell)[] = [];
+  for (let index = 0; index < orders.length; index += 1) {
+    planned.push(orders[index] as IdentifiedCommand);
+    if (next() < sellShare / (1 - sellShare)) {
+      const seller = (orders[Math.floor(next() * (index + 1))] as { member: string }).member;
+      planned.push({ type: 'plannedSell', id: `sel_${index}`, member: seller });
+    }
+  }
+  return planned;
+}
+
 function runCase(members: number): void {
   const next = random(members);
   const state = setup(members, next);
   const orders = generateOrders(members, next);
-  const sellers = orders.map((order) => (order as { member: string }).member);
+  const commands = planCommands(orders, next);
   let sells = 0;
   let rejected = 0;
   global.gc?.();
   const started = process.hrtime.bigint();
   const cpuStarted = process.cpuUsage();
-  for (let index = 0; index < orders.length; index += 1) {
-    // As the sequencer does: each window of orders is prefetched before it is settled.
-    if (window > 0 && index % window === 0) prefetch(state, orders, index, index + window);
-    if (execute(state, orders[index] as IdentifiedCommand).kind !== 'accepted') rejected += 1;
-    if (next() < sellShare / (1 - sellShare)) {
-      // Sell half of what an earlier buyer holds, if anything.
-      const seller = sellers[Math.floor(next() * (index + 1))] as string;
-      const holdings = state.members.points(state.members.indexOf(seller));
-      if (holdings < 2n) continue;
-      const outcome = execute(state, {
-        type: 'sell',
-        id: `sel_${index}`,
-        member: seller,
-        points: micros(holdings / 2n),
-      });
-      if (outcome.kind === 'accepted') sells += 1;
+  for (let at = 0; at < commands.length; at += 1) {
+    // As the sequencer does: each window of commands is prefetched before it is settled.
+    if (window > 0 && at % window === 0) prefetch(state, commands, at, at + window);
+    const command = commands[at] as IdentifiedCommand | PlannedSell;
+    if (command.type !== 'plannedSell') {
+      if (execute(state, command).kind !== 'accepted') rejected += 1;
+      continue;
     }
+    // Sell half of what the member holds, if anything.
+    const holdings = state.members.points(state.members.indexOf(command.member));
+    if (holdings < 2n) continue;
+    const outcome = execute(state, {
+      type: 'sell',
+      id: command.id,
+      member: command.member,
+      points: micros(holdings / 2n),
+    });
+    if (outcome.kind === 'accepted') sells += 1;
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   // On a shared machine the wall clock counts time spent waiting for a core; CPU time does not.

@@ -135,9 +135,12 @@ export class MemberTable {
     return this.index.keys[member] === undefined ? 0 : 1;
   }
 
-  /** Reads the id index's first record for a key with this hash (string-index.ts hashString). */
-  touchIndex(hash: number): number {
-    return this.index.touch(hash);
+  /**
+   * Reads the id index's first record for a key with this hash (string-index.ts hashString) and
+   * returns the member it names, or NOBODY: a guess, right unless the key collided or is absent.
+   */
+  likelyIndexOf(hash: number): MemberIndex {
+    return this.index.firstNumber(hash);
   }
 
   /** Position in the exit queue's heap, or −1. */

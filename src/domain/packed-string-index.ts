@@ -134,9 +134,13 @@ export class PackedStringIndex {
     }
   }
 
-  /** Reads the first record of `hash`'s probe sequence, for a prefetch; returns a word of it. */
-  touch(hash: number): number {
-    return this.records[(hash & this.mask) * RECORD_WORDS] as number;
+  /**
+   * For a prefetch: the number in the first record of `hash`'s probe sequence, or −1 when that
+   * record is empty. Unconfirmed: most often the number of the key with this hash, but another
+   * key's when the first record holds one that collided.
+   */
+  firstNumber(hash: number): number {
+    return (this.records[(hash & this.mask) * RECORD_WORDS] as number) - 1;
   }
 
   /** Adds a key that is not present and returns its number. */

@@ -43,15 +43,14 @@ export function prefetch(state: State, commands: readonly unknown[], from: numbe
     memberHashes[at] = typeof member === 'string' ? hashString(member) : 0;
     idHashes[at] = typeof id === 'string' ? hashString(id) : 0;
   }
-  // The id records and processed-id slots, each read independent of the others.
+  // The id records and processed-id slots, each read independent of the others. A record names its
+  // member: the buyer, unless its id collided with another's (then another row is read, harmlessly),
+  // and no second look-up is needed to go on to the rows.
   for (let at = 0; at < count; at += 1) {
-    read ^= members.touchIndex(memberHashes[at] as number) ^ processed.touch(idHashes[at] as number);
+    buyers[at] = memberHashes[at] === 0 ? NOBODY : members.likelyIndexOf(memberHashes[at] as number);
+    read ^= processed.touch(idHashes[at] as number);
   }
-  // The buyers' indexes, now from cached records; then their rows, which name the referrers.
-  for (let at = 0; at < count; at += 1) {
-    const member = (commands[from + at] as Partial<Record<'member', unknown>> | null)?.member;
-    buyers[at] = typeof member === 'string' ? members.indexOf(member) : NOBODY;
-  }
+  // The buyers' rows, which name the referrers.
   for (let at = 0; at < count; at += 1) {
     const buyer = buyers[at] as number;
     if (buyer === NOBODY) continue;

@@ -130,16 +130,6 @@ export class MemberTable {
     return (this.words[at] as number) ^ (this.words[at + WORDS - 1] as number);
   }
 
-  /**
-   * Reads the start of the member's referral-set walk (representative, rootOf): its set parent, that
-   * one's parent, and the root and rank kept there, where a binding's look-ups begin.
-   */
-  touchSet(member: MemberIndex): number {
-    const parent = this.setParent;
-    const upper = parent[parent[member] as number] as number;
-    return (this.setRoot[upper] as number) ^ (this.setRank[upper] as number);
-  }
-
   /** Reads the member's slot of `ids` (the reference, not the string). */
   touchId(member: MemberIndex): number {
     return this.index.keys[member] === undefined ? 0 : 1;

@@ -64,11 +64,7 @@ export function prefetch(state: State, commands: readonly unknown[], from: numbe
     read ^= state.exitQueue.touch(members.queuePosition(buyer));
     const referrer = uplines[at] as number;
     uplines[at] = NOBODY;
-    if (referrer === NOBODY) {
-      // An unbound buyer at a merchant with an owner is bound by its order, which reads both sets.
-      read ^= members.touchSet(buyer) ^ ownerSet(state, commands[from + at]);
-      continue;
-    }
+    if (referrer === NOBODY) continue;
     read ^= members.touch(referrer) ^ members.touchId(referrer);
     uplines[at] = members.referrerOf(referrer);
   }
@@ -77,12 +73,4 @@ export function prefetch(state: State, commands: readonly unknown[], from: numbe
     if (indirect !== NOBODY) read ^= members.touch(indirect) ^ members.touchId(indirect);
   }
   sink[0] = (sink[0] as number) ^ read;
-}
-
-/** Reads the referral set of the owner of the command's merchant, if it has one (touchSet). */
-function ownerSet(state: State, command: unknown): number {
-  const id = (command as Partial<Record<'merchant', unknown>> | null)?.merchant;
-  if (typeof id !== 'string') return 0;
-  const owner = state.merchant(id)?.owner ?? NOBODY;
-  return owner === NOBODY ? 0 : state.members.touchSet(owner);
 }

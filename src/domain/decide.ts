@@ -286,7 +286,7 @@ function checkOrder(
 ): Decision | { buyer: MemberIndex; merchant: Merchant } {
   const buyer = state.members.indexOf(command.member);
   if (buyer === NOBODY) return reject('unknown_member', `${command.member} is not a member`);
-  const merchant = state.merchant(command.merchant);
+  const merchant = state.merchants.get(command.merchant);
   if (merchant === undefined) return reject('unknown_merchant', `${command.merchant} is not a merchant`);
   if (command.amount <= 0n) return reject('invalid_amount', 'an order amount must be above zero');
   if (!receivable(state, command.amount)) return tooLarge();
@@ -427,7 +427,7 @@ function decideSettle(state: State, command: Settle): Decision {
   }
   const paid = pending.command;
   const buyer = state.members.indexOf(paid.member);
-  const merchant = state.merchant(paid.merchant) as Merchant;
+  const merchant = state.merchants.get(paid.merchant) as Merchant;
   const campaigns = state.config.campaigns;
   const campaign =
     campaigns.length === 0 ? null : campaignFor(campaigns, paid.merchant, paid.productLine, paid.paidAtMs);

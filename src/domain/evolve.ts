@@ -163,7 +163,7 @@ function applySettlement(
   const { commission, inflow, minted } = event;
   const members = state.members;
   const buyer = resolved?.member ?? memberOf(state, order.member);
-  const merchant = resolved?.merchant ?? state.merchant(order.merchant);
+  const merchant = resolved?.merchant ?? state.merchants.get(order.merchant);
   if (merchant === undefined) fail(`unknown merchant ${order.merchant} in an accepted event`);
   assert(commission >= 0n && commission <= order.amount, 'commission within the order amount');
   if (event.bound !== null) {

@@ -6,7 +6,6 @@ import { ExitQueue } from './exit-queue.ts';
 import { LegacyBook } from './legacy.ts';
 import { type MemberIndex, MemberTable, NOBODY } from './members.ts';
 import type { IdentifiedCommand, Pay } from './messages.ts';
-import { PackedStringIndex } from './packed-string-index.ts';
 import { StringIndex } from './string-index.ts';
 import { type Cents, checkedInt64, type Micros, type Ppm } from './units.ts';
 
@@ -73,14 +72,6 @@ export class State {
   sequence = 0;
   readonly members = new MemberTable();
   readonly merchants = new Map<string, Merchant>();
-  /**
-   * The same merchants by number (Merchant.index), found through a packed index: every order looks
-   * its merchant up, and a Map hashes the command's merchant id anew each time (a string parsed from
-   * a request has no cached hash), then compares the strings; here a short id is hashed in JavaScript
-   * and confirmed in its record. Kept in step with `merchants` by addMerchant.
-   */
-  private readonly merchantNumbers = new PackedStringIndex();
-  private readonly merchantsByNumber: Merchant[] = [];
   /** Merchant payables by `Merchant.index`, unboxed like the member rows. */
   private payables = new BigInt64Array(64);
   /** Agents by `level:region` (region cut to the level). */
@@ -134,15 +125,7 @@ export class State {
       commissionRate: merchant.commissionRate,
     };
     this.merchants.set(merchant.id, added);
-    this.merchantNumbers.add(merchant.id);
-    this.merchantsByNumber.push(added);
     return added;
-  }
-
-  /** The merchant with this id, or undefined: `merchants.get(id)`, for the settlement path. */
-  merchant(id: string): Merchant | undefined {
-    const number = this.merchantNumbers.get(id);
-    return number === -1 ? undefined : this.merchantsByNumber[number];
   }
 
   appointAgent(level: AgentLevel, region: string, member: MemberIndex): void {

@@ -13,7 +13,10 @@
 import { NOBODY, type State } from './state.ts';
 import { hashString } from './string-index.ts';
 
-/** Commands per call that the service and the benchmark use: enough misses to overlap, few enough that the lines stay cached until settled. */
+/**
+ * Commands per call, for the service and the benchmark: enough misses to overlap, few enough that
+ * what they bring in is still cached when the window is settled.
+ */
 export const PREFETCH_WINDOW = 32;
 
 let memberHashes = new Int32Array(PREFETCH_WINDOW);
@@ -35,7 +38,8 @@ export function prefetch(state: State, commands: readonly unknown[], from: numbe
   const members = state.members;
   const processed = state.processedIds;
   let read = 0;
-  // The hashes: no memory but the commands' own.
+  // The hashes: no memory but the commands' own. 0 stands for "no id" (a real id hashing to 0 is
+  // just not prefetched).
   for (let at = 0; at < count; at += 1) {
     const command = commands[from + at] as Partial<Record<'member' | 'id', unknown>> | null;
     const member = command?.member;

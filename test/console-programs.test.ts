@@ -6,7 +6,7 @@
 // refused with its line, then imported once, also from a chosen file), a member paying a store
 // partly in coins, and the member's page with level, coins, locked points and their release, and
 // dividends. Every figure on screen is checked against the API; no page logs an error.
-// Needs `npm run build:web` first (npm test does it) and /usr/bin/chromium (.ci/run installs it).
+// Needs `npm run build:web` first (npm test does it) and a Chromium (test/support/console.ts).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';

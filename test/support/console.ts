@@ -1,6 +1,7 @@
 // The browser tests' world: a service on the demo data with a manual clock, its HTTP server on a
-// free port, and Debian's Chromium (through playwright-core) with pages that collect every console
-// error. Needs `npm run build:web` first (npm test does it) and /usr/bin/chromium (.ci/run installs it).
+// free port, and Chromium (through playwright-core) with pages that collect every console error.
+// Needs `npm run build:web` first (npm test does it) and a Chromium: POOLPOINT_CHROMIUM, else Debian's
+// /usr/bin/chromium (.ci/run installs it); npm test hands over @sparticuz/chromium's when neither is there.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -52,7 +53,10 @@ export async function openConsole(
     existsSync(join(root, 'web', 'dist', 'index.html')),
     'web/dist is missing: run `npm run build:web`',
   );
-  assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install -y chromium`);
+  assert.ok(
+    existsSync(chromiumPath),
+    `${chromiumPath} is missing: apt-get install -y chromium, set POOLPOINT_CHROMIUM, or run the tests through npm test`,
+  );
   const folder = mkdtempSync(join(tmpdir(), `poolpoint-${name}-`));
   const clock = new ManualClock(startMs);
   const service = await PoolpointService.open({

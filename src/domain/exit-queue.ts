@@ -136,7 +136,7 @@ export class ExitQueue {
     const child = (2 * position + 1) * ENTRY_WORDS;
     return (
       (entries[position * ENTRY_WORDS] as number) ^
-      (entries[parent] as number) ^
+      (position === 0 ? 0 : (entries[parent] as number)) ^
       (child < entries.length ? (entries[child] as number) : 0)
     );
   }

@@ -19,22 +19,28 @@ import { hashString } from './string-index.ts';
  */
 export const PREFETCH_WINDOW = 32;
 
-let memberHashes = new Int32Array(PREFETCH_WINDOW);
-let idHashes = new Int32Array(PREFETCH_WINDOW);
-let buyers = new Int32Array(PREFETCH_WINDOW);
-let uplines = new Int32Array(PREFETCH_WINDOW);
+const memberHashes = new Int32Array(PREFETCH_WINDOW);
+const idHashes = new Int32Array(PREFETCH_WINDOW);
+const buyers = new Int32Array(PREFETCH_WINDOW);
+const uplines = new Int32Array(PREFETCH_WINDOW);
 /** What the reads gave, folded together and stored, so that the compiler cannot drop them as unused. */
 const sink = new Int32Array(1);
 
-/** Reads what settling commands[from, to) reads first. Any values: a command without ids reads nothing. */
+/**
+ * Reads what settling commands[from, to) reads first, a window of PREFETCH_WINDOW at a time. Any
+ * values and any bounds (cut to the array): a command without ids reads nothing. Commands are plain
+ * data, as parsed from JSON: a getter that throws would throw here.
+ */
 export function prefetch(state: State, commands: readonly unknown[], from: number, to: number): void {
-  const count = Math.max(0, Math.min(to, commands.length) - from);
-  if (buyers.length < count) {
-    memberHashes = new Int32Array(count);
-    idHashes = new Int32Array(count);
-    buyers = new Int32Array(count);
-    uplines = new Int32Array(count);
+  const start = Math.max(0, Math.trunc(from) || 0);
+  const end = Math.min(commands.length, Math.trunc(to) || 0);
+  for (let window = start; window < end; window += PREFETCH_WINDOW) {
+    prefetchWindow(state, commands, window, Math.min(end, window + PREFETCH_WINDOW) - window);
   }
+}
+
+/** prefetch over commands[from, from + count), count at most PREFETCH_WINDOW, both within the array. */
+function prefetchWindow(state: State, commands: readonly unknown[], from: number, count: number): void {
   const members = state.members;
   const processed = state.processedIds;
   let read = 0;

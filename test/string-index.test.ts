@@ -105,7 +105,7 @@ function assertIndexMatchesModel(
     }
   }
   assert.equal(index.size, model.size);
-  assert.deepEqual(index.keys, [...model.keys()]);
+  assert.deepEqual([...index.keys], [...model.keys()]);
   for (const [key, number] of model) assert.equal(index.get(copyOf(key)), number, JSON.stringify(key));
   for (const key of absent) assert.equal(index.get(key), model.get(key) ?? -1, JSON.stringify(key));
 }

@@ -76,7 +76,7 @@ function missingSetup(state: State, scenario: Scenario, logIsEmpty: boolean): Se
  * rejected event sent again could be accepted by a later state, and change history.
  */
 async function importedSoFar(store: EventStore, state: State): Promise<number> {
-  return state.processedCommands.length + (await store.outcomeCount());
+  return state.processedCommands.size + (await store.outcomeCount());
 }
 
 export function submissionOf(raw: unknown): Submission {

@@ -362,7 +362,12 @@ function settlementOf(
   const indirect = referrer === NOBODY ? NOBODY : members.referrerOf(referrer);
   budget.pay('direct', referrer, config.rewards.direct);
   budget.pay('indirect', indirect, config.rewards.indirect);
-  budget.pay('merchantRecruiter', merchant.recruiter, config.rewards.merchantRecruiter);
+  budget.pay(
+    'merchantRecruiter',
+    merchant.recruiter,
+    config.rewards.merchantRecruiter,
+    merchant.recruiterId ?? undefined,
+  );
   if (merchant.region !== null) payAgents(state, budget, merchant);
   if (config.teamRewards.enabled) payTeamRewards(state, budget, referrer, amount);
   let value = applyRate(inflow, mintRatio);
@@ -540,18 +545,18 @@ class Budget implements RewardBudget {
     private readonly amount: Cents,
   ) {}
 
-  /** Pays `rate` of the order amount. */
-  pay(kind: RewardKind, recipient: MemberIndex, rate: Ppm): void {
+  /** Pays `rate` of the order amount; `id` is the recipient's id where the caller has it at hand. */
+  pay(kind: RewardKind, recipient: MemberIndex, rate: Ppm, id?: string): void {
     if (recipient === NOBODY) return;
-    this.payAmount(kind, recipient, applyRate(this.amount, rate));
+    this.payAmount(kind, recipient, applyRate(this.amount, rate), id);
   }
 
-  payAmount(kind: RewardKind, recipient: MemberIndex, owed: Cents): Cents {
+  payAmount(kind: RewardKind, recipient: MemberIndex, owed: Cents, id?: string): Cents {
     if (recipient === NOBODY) return ZERO_CENTS;
     const amount = minCents(owed, this.left);
     if (amount === 0n) return ZERO_CENTS;
     this.left = cents(this.left - amount);
-    this.paid.push({ kind, member: this.state.members.id(recipient), amount });
+    this.paid.push({ kind, member: id ?? this.state.members.id(recipient), amount });
     this.recipients.push(recipient);
     return amount;
   }

@@ -40,6 +40,7 @@ export function evolve(state: State, event: Event, resolved?: Resolved): void {
       const { member, referrer } = event.command;
       assert(!state.members.has(member), `member ${member} registered twice`);
       state.members.add(member, referrer === null ? NOBODY : memberOf(state, referrer));
+      state.exitQueue.reserve();
       break;
     }
     case 'MerchantRegistered':

@@ -105,7 +105,10 @@ export class ExitQueue {
     const index = table.queuePosition(member);
     if (index === -1) {
       // A new entry goes in at the end, where it has no children: it can only move up.
-      if (this.length * ENTRY_WORDS === this.entries.length) this.grow();
+      if (this.length * ENTRY_WORDS === this.entries.length) {
+        this.reserve(); // after a snapshot's load, whose members were not registered one by one
+        assert(this.length * ENTRY_WORDS < this.entries.length, 'at most one exit-queue entry per member');
+      }
       this.length += 1;
       this.siftUp(this.length - 1, member, high, low);
       return;
@@ -256,8 +259,17 @@ export class ExitQueue {
     return (this.entries[index * ENTRY_WORDS + 2] as number) >>> 0;
   }
 
-  private grow(): void {
-    const entries = new Int32Array(this.entries.length * 2);
+  /**
+   * Makes room for one entry per member of the table (no heap holds more). Called as members are
+   * registered (evolve.ts), so that with a million members the heap's buffer is allocated with the
+   * member table's, not step by step as cycles open: each step would allocate a buffer outside the
+   * JS heap and leave the last one for the collector, and V8 starts a major collection once enough
+   * outside memory is allocated (the steps from 1,024 entries to a million added 32 MB).
+   */
+  reserve(): void {
+    const words = this.table.capacity * ENTRY_WORDS;
+    if (this.entries.length >= words) return;
+    const entries = new Int32Array(Math.max(words, this.entries.length * 2));
     entries.set(this.entries);
     this.entries = entries;
   }

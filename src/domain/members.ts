@@ -78,6 +78,11 @@ export class MemberTable {
     return this.index.size;
   }
 
+  /** Members the columns have room for before they grow. */
+  get capacity(): number {
+    return this.exits.length;
+  }
+
   indexOf(id: string): MemberIndex {
     return this.index.get(id);
   }
@@ -128,6 +133,16 @@ export class MemberTable {
   touch(member: MemberIndex): number {
     const at = member * WORDS;
     return (this.words[at] as number) ^ (this.words[at + WORDS - 1] as number);
+  }
+
+  /** Reads the member's link in its referral set, where a binding's look-ups start. */
+  touchSet(member: MemberIndex): number {
+    return this.setParent[member] as number;
+  }
+
+  /** Reads whether the member's cycle is open (a column of its own, read by every order). */
+  touchCycle(member: MemberIndex): number {
+    return this.cycleOpen[member] as number;
   }
 
   /** Reads the member's slot of `ids` (the reference, not the string). */

@@ -1,8 +1,10 @@
 // prefetch(state, commands): reads, and changes nothing, what settling the next commands will read
 // first, so that their cache misses overlap. With a million members nearly every order misses the
 // cache a dozen times, one miss after another: the buyer's id record, the buyer's row, which names
-// the referrer, whose row names the indirect referrer, whose row and id are read in turn, and the
-// buyer's exit-queue entry. Each such miss waits for the one before it (150–270 ns each on this
+// the referrer, whose row names the indirect referrer, whose row and id are read in turn, the
+// buyer's exit-queue entry and cycle flag, and the row of the merchant's recruiter. A buyer with no
+// referrer, at a merchant with an owner, is likely bound to the owner by the order: then the owner
+// stands for the referrer, and the two members' referral-set links are read too. Each such miss waits for the one before it (150–270 ns each on this
 // project's machines). Here the same reads run one kind at a time over a window of commands, so the
 // reads of one pass do not depend on each other and the processor keeps many in flight. Settling
 // the window then finds most of what it reads in the cache.
@@ -22,6 +24,8 @@ export const PREFETCH_WINDOW = 32;
 const memberHashes = new Int32Array(PREFETCH_WINDOW);
 const idHashes = new Int32Array(PREFETCH_WINDOW);
 const buyers = new Int32Array(PREFETCH_WINDOW);
+const recruiters = new Int32Array(PREFETCH_WINDOW);
+const owners = new Int32Array(PREFETCH_WINDOW);
 const uplines = new Int32Array(PREFETCH_WINDOW);
 /** What the reads gave, folded together and stored, so that the compiler cannot drop them as unused. */
 const sink = new Int32Array(1);
@@ -43,15 +47,22 @@ export function prefetch(state: State, commands: readonly unknown[], from: numbe
 function prefetchWindow(state: State, commands: readonly unknown[], from: number, count: number): void {
   const members = state.members;
   const processed = state.processedIds;
+  const binds = state.config.bindOnFirstOrder;
   let read = 0;
-  // The hashes: no memory but the commands' own. 0 stands for "no id" (a real id hashing to 0 is
-  // just not prefetched).
+  // The hashes (no memory but the commands' own; 0 stands for "no id": a real id hashing to 0 is
+  // just not prefetched) and the merchants.
   for (let at = 0; at < count; at += 1) {
-    const command = commands[from + at] as Partial<Record<'member' | 'id', unknown>> | null;
+    const command = commands[from + at] as Partial<Record<'member' | 'id' | 'merchant', unknown>> | null;
     const member = command?.member;
     const id = command?.id;
+    const merchantId = command?.merchant;
     memberHashes[at] = typeof member === 'string' ? hashString(member) : 0;
     idHashes[at] = typeof id === 'string' ? hashString(id) : 0;
+    // The merchant and its agent chain; its recruiter's and owner's rows are read below.
+    const merchant = typeof merchantId === 'string' ? state.merchants.get(merchantId) : undefined;
+    if (merchant !== undefined) read ^= state.touchAgentChain(merchant);
+    recruiters[at] = merchant === undefined ? NOBODY : merchant.recruiter;
+    owners[at] = merchant === undefined || !binds ? NOBODY : merchant.owner;
   }
   // The id records and processed-id slots, each read independent of the others. A record names its
   // member: the buyer, unless its id collided with another's (then another row is read, harmlessly),
@@ -60,12 +71,21 @@ function prefetchWindow(state: State, commands: readonly unknown[], from: number
     buyers[at] = memberHashes[at] === 0 ? NOBODY : members.likelyIndexOf(memberHashes[at] as number);
     read ^= processed.touch(idHashes[at] as number);
   }
-  // The buyers' rows, which name the referrers.
+  // The buyers' rows, which name the referrers (or the owner a buyer may be bound to), and cycle
+  // flags; the recruiters' rows.
   for (let at = 0; at < count; at += 1) {
+    const recruiter = recruiters[at] as number;
+    if (recruiter !== NOBODY) read ^= members.touch(recruiter);
     const buyer = buyers[at] as number;
     if (buyer === NOBODY) continue;
-    read ^= members.touch(buyer);
-    uplines[at] = members.referrerOf(buyer);
+    read ^= members.touch(buyer) ^ members.touchCycle(buyer);
+    let referrer = members.referrerOf(buyer);
+    const owner = owners[at] as number;
+    if (referrer === NOBODY && owner !== NOBODY) {
+      referrer = owner;
+      read ^= members.touchSet(buyer) ^ members.touchSet(owner);
+    }
+    uplines[at] = referrer;
   }
   // The buyers' exit-queue entries; the referrers' rows and ids, which name the indirect referrers.
   for (let at = 0; at < count; at += 1) {

@@ -1,5 +1,6 @@
 // The state the rules decide against. It is owned by one writer and changed only by `evolve`.
 import type { CampaignTotals } from './campaigns.ts';
+import { ChunkedList } from './chunked-list.ts';
 import { type AgentLevel, agentLevels, type Config, regionAt } from './config.ts';
 import { DividendBook } from './dividends.ts';
 import { ExitQueue } from './exit-queue.ts';
@@ -7,7 +8,7 @@ import { LegacyBook } from './legacy.ts';
 import { type MemberIndex, MemberTable, NOBODY } from './members.ts';
 import type { IdentifiedCommand, Pay } from './messages.ts';
 import { StringIndex } from './string-index.ts';
-import { type Cents, checkedInt64, type Micros, type Ppm } from './units.ts';
+import { type Cents, checkedInt64, type Micros, type Ppm, ZERO_CENTS, ZERO_MICROS } from './units.ts';
 
 export { type MemberIndex, MemberTable, NOBODY, Slot } from './members.ts';
 
@@ -48,23 +49,26 @@ export interface Merchant {
   readonly index: number;
   readonly owner: MemberIndex;
   readonly recruiter: MemberIndex;
+  /**
+   * The recruiter's id, which every order at the merchant names in its reward: kept here, as with a
+   * million members the id table is a cache miss away.
+   */
+  readonly recruiterId: string | null;
   readonly region: string | null;
   readonly commissionRate: Ppm | null;
 }
 
-const Total = {
-  Pool: 0,
-  Supply: 1,
-  Platform: 2,
-  Injected: 3,
-  Received: 4,
-  Withdrawn: 5,
-  Pending: 6,
-} as const;
-
 export class State {
-  /** Pool, supply, platform and injected, kept unboxed for the same reason as the member rows. */
-  private readonly totals = new BigInt64Array(7);
+  // The totals are plain fields, each checked to 64 bits as it is set. Not a BigInt64Array: reading
+  // a typed array's element allocates a new bigint every time, and the pool and supply are read
+  // several times per order.
+  private poolTotal = ZERO_CENTS;
+  private supplyTotal = ZERO_MICROS;
+  private platformTotal = ZERO_CENTS;
+  private injectedTotal = ZERO_CENTS;
+  private receivedTotal = ZERO_CENTS;
+  private withdrawnTotal = ZERO_CENTS;
+  private pendingAmountTotal = ZERO_CENTS;
   forcedExits = 0;
   /** P and S just before the supply last fell to zero; null while it never has. */
   lastPriceBeforeEmpty: { pool: Cents; supply: Micros } | null = null;
@@ -81,9 +85,9 @@ export class State {
    * `Merchant.index` (an array read per order, not a map lookup); derived from `agents`.
    */
   private merchantAgentChains: (readonly MemberIndex[] | undefined)[] = [];
-  /** Accepted command ids, numbered; `processedCommands[n]` is the command with id number n. */
+  /** Accepted command ids, numbered; `processedCommands.at(n)` is the command with id number n. */
   readonly processedIds = new StringIndex();
-  readonly processedCommands: IdentifiedCommand[] = [];
+  readonly processedCommands = new ChunkedList<IdentifiedCommand>();
   /** Paid orders not yet settled or refunded, by id. */
   readonly pendingOrders = new Map<string, PendingOrder>();
   /**
@@ -107,7 +111,7 @@ export class State {
 
   constructor(public config: Config) {}
 
-  addMerchant(merchant: Omit<Merchant, 'index'>): Merchant {
+  addMerchant(merchant: Omit<Merchant, 'index' | 'recruiterId'>): Merchant {
     const index = this.merchants.size;
     if (index === this.payables.length) {
       const payables = new BigInt64Array(index * 2);
@@ -121,6 +125,7 @@ export class State {
       index,
       owner: merchant.owner,
       recruiter: merchant.recruiter,
+      recruiterId: merchant.recruiter === NOBODY ? null : this.members.id(merchant.recruiter),
       region: merchant.region,
       commissionRate: merchant.commissionRate,
     };
@@ -145,6 +150,12 @@ export class State {
       this.merchantAgentChains[merchant.index] = chain;
     }
     return chain;
+  }
+
+  /** Reads the merchant's agent chain where it is known, without working it out (prefetch.ts). */
+  touchAgentChain(merchant: Merchant): number {
+    const chain = this.merchantAgentChains[merchant.index];
+    return chain === undefined ? 0 : (chain[0] as number);
   }
 
   /** Queues a paid order for settlement, keeping the queue in (paid time, arrival) order. */
@@ -200,7 +211,7 @@ export class State {
   /** The accepted command with this id, whose content a reused id is compared with. */
   processed(id: string): IdentifiedCommand | undefined {
     const number = this.processedIds.get(id);
-    return number === -1 ? undefined : this.processedCommands[number];
+    return number === -1 ? undefined : this.processedCommands.at(number);
   }
 
   recordProcessed(command: IdentifiedCommand): void {
@@ -219,53 +230,53 @@ export class State {
 
   /** P, in cents. */
   get pool(): Cents {
-    return this.totals[Total.Pool] as Cents;
+    return this.poolTotal;
   }
   set pool(value: Cents) {
-    this.totals[Total.Pool] = checkedInt64(value, 'the pool');
+    this.poolTotal = checkedInt64(value, 'the pool');
   }
   /** S, in micro-points. */
   get supply(): Micros {
-    return this.totals[Total.Supply] as Micros;
+    return this.supplyTotal;
   }
   set supply(value: Micros) {
-    this.totals[Total.Supply] = checkedInt64(value, 'the supply');
+    this.supplyTotal = checkedInt64(value, 'the supply');
   }
   get platform(): Cents {
-    return this.totals[Total.Platform] as Cents;
+    return this.platformTotal;
   }
   set platform(value: Cents) {
-    this.totals[Total.Platform] = checkedInt64(value, 'the platform revenue');
+    this.platformTotal = checkedInt64(value, 'the platform revenue');
   }
   /**
    * All cash that ever came in (order amounts and injections). Every cash balance is a part of it,
    * so keeping it (with the pending paid orders) within 64 bits keeps them all within it (decide.ts, `receivable`).
    */
   get received(): Cents {
-    return this.totals[Total.Received] as Cents;
+    return this.receivedTotal;
   }
   set received(value: Cents) {
-    this.totals[Total.Received] = checkedInt64(value, 'the cash received');
+    this.receivedTotal = checkedInt64(value, 'the cash received');
   }
   /** Cash paid out to members by approved withdrawals (net of fees): it has left the platform. */
   get withdrawn(): Cents {
-    return this.totals[Total.Withdrawn] as Cents;
+    return this.withdrawnTotal;
   }
   set withdrawn(value: Cents) {
-    this.totals[Total.Withdrawn] = checkedInt64(value, 'the cash withdrawn');
+    this.withdrawnTotal = checkedInt64(value, 'the cash withdrawn');
   }
   /** The amounts of paid orders not yet settled or refunded. */
   get pendingAmount(): Cents {
-    return this.totals[Total.Pending] as Cents;
+    return this.pendingAmountTotal;
   }
   set pendingAmount(value: Cents) {
-    this.totals[Total.Pending] = checkedInt64(value, 'the pending order amounts');
+    this.pendingAmountTotal = checkedInt64(value, 'the pending order amounts');
   }
   get injected(): Cents {
-    return this.totals[Total.Injected] as Cents;
+    return this.injectedTotal;
   }
   set injected(value: Cents) {
-    this.totals[Total.Injected] = checkedInt64(value, 'the injections');
+    this.injectedTotal = checkedInt64(value, 'the injections');
   }
 }
 

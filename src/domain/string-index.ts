@@ -6,6 +6,8 @@
 // (nearly every lookup is of an absent key, then an addition); the member-id index, mostly lookups of
 // present keys, is a PackedStringIndex (packed-string-index.ts), which confirms short keys in place.
 
+import { ChunkedList } from './chunked-list.ts';
+
 const EMPTY = 0;
 const LOAD_FACTOR_MAX = 0.5;
 const INITIAL_CAPACITY = 1024;
@@ -23,13 +25,13 @@ export function hashString(text: string): number {
 }
 
 export class StringIndex {
-  /** The keys in insertion order: key i has the number i. */
-  readonly keys: string[] = [];
+  /** The keys in insertion order: key i has the number i (chunked: one is added per command). */
+  readonly keys = new ChunkedList<string>();
   private slots = new Int32Array(INITIAL_CAPACITY * 2);
   private mask = INITIAL_CAPACITY - 1;
 
   get size(): number {
-    return this.keys.length;
+    return this.keys.size;
   }
 
   /** The number of `key`, or −1 when absent. */
@@ -40,7 +42,7 @@ export class StringIndex {
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const stored = slots[2 * slot + 1] as number;
       if (stored === EMPTY) return -1;
-      if (slots[2 * slot] === hash && this.keys[stored - 1] === key) return stored - 1;
+      if (slots[2 * slot] === hash && this.keys.at(stored - 1) === key) return stored - 1;
     }
   }
 
@@ -51,7 +53,7 @@ export class StringIndex {
 
   /** Adds a key that is not present and returns its number. */
   add(key: string): number {
-    const number = this.keys.length;
+    const number = this.keys.size;
     if ((number + 1) / (this.mask + 1) > LOAD_FACTOR_MAX) this.grow();
     this.keys.push(key);
     this.place(hashString(key), number + 1);

@@ -41,7 +41,7 @@ export function divFloor(numerator: bigint, denominator: bigint): bigint {
  * a crash, since the rules keep every amount within 64 bits. One compare the compiler does on a
  * machine word; the message is built only on failure, as this runs on every amount written.
  */
-export function checkedInt64(value: bigint, what: string): bigint {
+export function checkedInt64<T extends bigint>(value: T, what: string): T {
   if (BigInt.asIntN(64, value) !== value) fail(`${what} outside the 64-bit range`);
   return value;
 }

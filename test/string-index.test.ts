@@ -108,6 +108,36 @@ function assertIndexMatchesModel(
   assert.deepEqual([...index.keys], [...model.keys()]);
   for (const [key, number] of model) assert.equal(index.get(copyOf(key)), number, JSON.stringify(key));
   for (const key of absent) assert.equal(index.get(key), model.get(key) ?? -1, JSON.stringify(key));
+  if (index instanceof PackedStringIndex) assertLikelyGets(index, [...model.keys()], absent, model);
+}
+
+/** Can `key` sit inside its record (packed-string-index.ts)? At most 12 units, all in 1–255. */
+const inlineable = (key: string): boolean =>
+  key.length <= inlineUnitsMax &&
+  [...key].every((unit) => unit.charCodeAt(0) >= 1 && unit.charCodeAt(0) <= 0xff);
+
+/**
+ * `likelyGet`, the prefetch's unconfirmed look-up, gives what `get` gives, except that a key which
+ * cannot sit inside its record may be taken for another such key with the same 32-bit hash.
+ */
+function assertLikelyGets(
+  index: PackedStringIndex,
+  present: readonly string[],
+  absent: readonly string[],
+  model: ReadonlyMap<string, number>,
+): void {
+  for (const key of [...present, ...absent]) {
+    const encoded = new Int32Array(4);
+    PackedStringIndex.encodeInto(copyOf(key), encoded, 0);
+    const likely = index.likelyGet(encoded, 0);
+    const exact = model.get(key) ?? -1;
+    if (likely === exact) continue;
+    const other = index.keys[likely] as string;
+    assert.ok(
+      likely >= 0 && !inlineable(key) && !inlineable(other) && hashString(other) === hashString(key),
+      `likelyGet(${JSON.stringify(key)}) gave ${likely}, not ${exact}, without an equal hash to explain it`,
+    );
+  }
 }
 
 describe('StringIndex against a Map', () => {

@@ -150,12 +150,18 @@ export class MemberTable {
     return this.index.keys[member] === undefined ? 0 : 1;
   }
 
+  /** For a prefetch: encodes a member id for `likelyIndexOf` (PackedStringIndex.encodeInto). */
+  static encodeId(id: string, out: Int32Array, offset: number): void {
+    PackedStringIndex.encodeInto(id, out, offset);
+  }
+
   /**
-   * Reads the id index's first record for a key with this hash (string-index.ts hashString) and
-   * returns the member it names, or NOBODY: a guess, right unless the key collided or is absent.
+   * For a prefetch: the member whose id `encodeId` encoded at `encoded[offset]`, or NOBODY.
+   * Unconfirmed for an id too long to sit in its record (packed-string-index.ts): another id with
+   * the same 32-bit hash would be taken for it.
    */
-  likelyIndexOf(hash: number): MemberIndex {
-    return this.index.firstNumber(hash);
+  likelyIndexOf(encoded: Int32Array, offset: number): MemberIndex {
+    return this.index.likelyGet(encoded, offset);
   }
 
   /** Position in the exit queue's heap, or −1. */

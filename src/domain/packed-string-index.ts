@@ -135,12 +135,41 @@ export class PackedStringIndex {
   }
 
   /**
-   * For a prefetch: the number in the first record of `hash`'s probe sequence, or −1 when that
-   * record is empty. Unconfirmed: most often the number of the key with this hash, but another
-   * key's when the first record holds one that collided.
+   * For a prefetch, in two steps, so that a window of look-ups can first be encoded (no memory but
+   * the keys') and then probed (one record each, independent of the others): writes `key`'s hash
+   * and the three key words of its record at `out[offset]` to `out[offset + 3]`.
    */
-  firstNumber(hash: number): number {
-    return (this.records[(hash & this.mask) * RECORD_WORDS] as number) - 1;
+  static encodeInto(key: string, out: Int32Array, offset: number): void {
+    out[offset] = encode(key);
+    out[offset + 1] = probe[KEY_WORD] as number;
+    out[offset + 2] = probe[KEY_WORD + 1] as number;
+    out[offset + 3] = probe[KEY_WORD + 2] as number;
+  }
+
+  /**
+   * The number of the key `encodeInto` encoded at `encoded[offset]`, or −1: `get` without
+   * confirming a key that is not inline against its string (two more places to read). Such a key's
+   * record is taken by its 32-bit hash, so another key with the same hash would be taken for it.
+   */
+  likelyGet(encoded: Int32Array, offset: number): number {
+    const hash = encoded[offset] as number;
+    const first = encoded[offset + 1] as number;
+    const second = encoded[offset + 2] as number;
+    const third = encoded[offset + 3] as number;
+    const records = this.records;
+    // Bounded: the table is at most half full, so an empty record ends every probe sequence.
+    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
+      const at = slot * RECORD_WORDS;
+      const stored = records[at + NUMBER_WORD] as number;
+      if (stored === EMPTY) return -1;
+      if (
+        records[at + KEY_WORD] === first &&
+        records[at + KEY_WORD + 1] === second &&
+        records[at + KEY_WORD + 2] === third
+      ) {
+        return stored - 1;
+      }
+    }
   }
 
   /** Adds a key that is not present and returns its number. */

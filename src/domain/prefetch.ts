@@ -4,15 +4,16 @@
 // the referrer, whose row names the indirect referrer, whose row and id are read in turn, the
 // buyer's exit-queue entry and cycle flag, and the row of the merchant's recruiter. A buyer with no
 // referrer, at a merchant with an owner, is likely bound to the owner by the order: then the owner
-// stands for the referrer, and the two members' referral-set links are read too. Each such miss waits for the one before it (150–270 ns each on this
-// project's machines). Here the same reads run one kind at a time over a window of commands, so the
-// reads of one pass do not depend on each other and the processor keeps many in flight. Settling
-// the window then finds most of what it reads in the cache.
+// stands for the referrer, and the two members' referral-set links are read too. Each such miss
+// waits for the one before it (150–270 ns each on this project's machines). Here the same reads run
+// one kind at a time over a window of commands, so the reads of one pass do not depend on each
+// other and the processor keeps many in flight. Settling the window then finds most of what it
+// reads in the cache.
 //
 // A hint only: it reads memory and writes nothing the state holds (the scratch arrays are its own),
 // so whatever it reads or skips, every outcome is the same (test/properties.test.ts checks that).
 // The sequencer calls it per window of PREFETCH_WINDOW commands, as does bench:engine.
-import { NOBODY, type State } from './state.ts';
+import { MemberTable, NOBODY, type State } from './state.ts';
 import { hashString } from './string-index.ts';
 
 /**
@@ -21,7 +22,10 @@ import { hashString } from './string-index.ts';
  */
 export const PREFETCH_WINDOW = 32;
 
-const memberHashes = new Int32Array(PREFETCH_WINDOW);
+/** The commands' member ids encoded (MemberTable.encodeId), four words each. */
+const ENCODED_WORDS = 4;
+const memberIds = new Int32Array(PREFETCH_WINDOW * ENCODED_WORDS);
+const hasMember = new Uint8Array(PREFETCH_WINDOW);
 const idHashes = new Int32Array(PREFETCH_WINDOW);
 const buyers = new Int32Array(PREFETCH_WINDOW);
 const recruiters = new Int32Array(PREFETCH_WINDOW);
@@ -49,14 +53,15 @@ function prefetchWindow(state: State, commands: readonly unknown[], from: number
   const processed = state.processedIds;
   const binds = state.config.bindOnFirstOrder;
   let read = 0;
-  // The hashes (no memory but the commands' own; 0 stands for "no id": a real id hashing to 0 is
-  // just not prefetched) and the merchants.
+  // The ids' hashes and encodings (no memory but the commands' own; a hash of 0 stands for "no id":
+  // a real id hashing to 0 is just not prefetched) and the merchants.
   for (let at = 0; at < count; at += 1) {
     const command = commands[from + at] as Partial<Record<'member' | 'id' | 'merchant', unknown>> | null;
     const member = command?.member;
     const id = command?.id;
     const merchantId = command?.merchant;
-    memberHashes[at] = typeof member === 'string' ? hashString(member) : 0;
+    hasMember[at] = typeof member === 'string' ? 1 : 0;
+    if (typeof member === 'string') MemberTable.encodeId(member, memberIds, at * ENCODED_WORDS);
     idHashes[at] = typeof id === 'string' ? hashString(id) : 0;
     // The merchant and its agent chain; its recruiter's and owner's rows are read below.
     const merchant = typeof merchantId === 'string' ? state.merchants.get(merchantId) : undefined;
@@ -65,10 +70,9 @@ function prefetchWindow(state: State, commands: readonly unknown[], from: number
     owners[at] = merchant === undefined || !binds ? NOBODY : merchant.owner;
   }
   // The id records and processed-id slots, each read independent of the others. A record names its
-  // member: the buyer, unless its id collided with another's (then another row is read, harmlessly),
-  // and no second look-up is needed to go on to the rows.
+  // member (a long id is taken by its hash: another row is read, harmlessly, if two collide).
   for (let at = 0; at < count; at += 1) {
-    buyers[at] = memberHashes[at] === 0 ? NOBODY : members.likelyIndexOf(memberHashes[at] as number);
+    buyers[at] = hasMember[at] === 0 ? NOBODY : members.likelyIndexOf(memberIds, at * ENCODED_WORDS);
     read ^= processed.touch(idHashes[at] as number);
   }
   // The buyers' rows, which name the referrers (or the owner a buyer may be bound to), and cycle

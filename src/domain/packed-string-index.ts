@@ -116,22 +116,8 @@ export class PackedStringIndex {
   /** The number of `key`, or −1 when absent. */
   get(key: string): number {
     const hash = encode(key);
-    const inline = isInline(probe, 0);
-    const first = probe[KEY_WORD] as number;
-    const second = probe[KEY_WORD + 1] as number;
-    const third = probe[KEY_WORD + 2] as number;
-    const records = this.records;
-    // Bounded: the table is at most half full, so an empty record ends every probe sequence.
-    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
-      const at = slot * RECORD_WORDS;
-      const stored = records[at + NUMBER_WORD] as number;
-      if (stored === EMPTY) return -1;
-      const sameWords =
-        records[at + KEY_WORD] === first &&
-        records[at + KEY_WORD + 1] === second &&
-        records[at + KEY_WORD + 2] === third;
-      if (sameWords && (inline || this.keys[stored - 1] === key)) return stored - 1;
-    }
+    // A key that is not inline is matched by its hash: the string confirms it.
+    return this.probeFor(hash, probe, 0, isInline(probe, 0) ? null : key);
   }
 
   /**
@@ -152,23 +138,29 @@ export class PackedStringIndex {
    * record is taken by its 32-bit hash, so another key with the same hash would be taken for it.
    */
   likelyGet(encoded: Int32Array, offset: number): number {
-    const hash = encoded[offset] as number;
-    const first = encoded[offset + 1] as number;
-    const second = encoded[offset + 2] as number;
-    const third = encoded[offset + 3] as number;
+    return this.probeFor(encoded[offset] as number, encoded, offset, null);
+  }
+
+  /**
+   * The number in the record whose key words match `words[from + 1]` to `words[from + 3]` (`probe`'s
+   * or an encoding's), looked for from `hash`'s record on; −1 when absent. A key that is not inline
+   * is confirmed against `confirm`, when given.
+   */
+  private probeFor(hash: number, words: Int32Array, from: number, confirm: string | null): number {
+    const first = words[from + KEY_WORD] as number;
+    const second = words[from + KEY_WORD + 1] as number;
+    const third = words[from + KEY_WORD + 2] as number;
     const records = this.records;
     // Bounded: the table is at most half full, so an empty record ends every probe sequence.
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const at = slot * RECORD_WORDS;
       const stored = records[at + NUMBER_WORD] as number;
       if (stored === EMPTY) return -1;
-      if (
+      const sameWords =
         records[at + KEY_WORD] === first &&
         records[at + KEY_WORD + 1] === second &&
-        records[at + KEY_WORD + 2] === third
-      ) {
-        return stored - 1;
-      }
+        records[at + KEY_WORD + 2] === third;
+      if (sameWords && (confirm === null || this.keys[stored - 1] === confirm)) return stored - 1;
     }
   }
 

@@ -3,11 +3,12 @@
 // JSON line per case. Generation and registration are not timed; settlement is.
 //
 // Each case runs in a process of its own (the second case does not inherit the first one's heap),
-// with the 64 MB young generation `npm start` gives the service, and, unless BENCH_HUGE_PAGES=0,
-// glibc's transparent huge pages for large allocations (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, a
-// deployment setting the README recommends): they back the member table's typed arrays with 2 MB
-// pages instead of 4 KB ones, and with a million members nearly every row is a TLB miss otherwise.
-// Each line says which (`hugePages`).
+// with the 64 MB young generation `npm start` gives the service, a full collection between setup and
+// the timed loop (so that the loop does not promote what generating the orders left young), and,
+// unless BENCH_HUGE_PAGES=0, glibc's transparent huge pages for large allocations
+// (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, a deployment setting the README recommends): they back the
+// member table's typed arrays with 2 MB pages instead of 4 KB ones, and with a million members
+// nearly every row is a TLB miss otherwise. Each line says which (`hugePages`).
 //
 // Orders are settled as the sequencer settles them: each window of PREFETCH_WINDOW orders is first
 // prefetched (src/domain/prefetch.ts), so that its cache misses overlap; BENCH_PREFETCH=0 turns that
@@ -176,7 +177,7 @@ if (caseMembers !== undefined) {
   for (const members of memberCounts) {
     const child = spawnSync(
       process.execPath,
-      [...process.execArgv, '--max-semi-space-size=64', process.argv[1] as string],
+      [...process.execArgv, '--max-semi-space-size=64', '--expose-gc', process.argv[1] as string],
       {
         stdio: 'inherit',
         env: {

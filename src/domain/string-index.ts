@@ -29,6 +29,13 @@ export class StringIndex {
   readonly keys = new ChunkedList<string>();
   private slots = new Int32Array(INITIAL_CAPACITY * 2);
   private mask = INITIAL_CAPACITY - 1;
+  /**
+   * The key `get` last found absent, and its hash: a command's id is looked up (decide), then
+   * added (evolve), and the addition need not hash it again (an equal string has the same hash;
+   * the same string, as here, compares at once).
+   */
+  private lastAbsent: string | null = null;
+  private lastAbsentHash = 0;
 
   get size(): number {
     return this.keys.size;
@@ -41,7 +48,11 @@ export class StringIndex {
     // Bounded: the table is at most half full, so an empty slot ends every probe sequence.
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const stored = slots[2 * slot + 1] as number;
-      if (stored === EMPTY) return -1;
+      if (stored === EMPTY) {
+        this.lastAbsent = key;
+        this.lastAbsentHash = hash;
+        return -1;
+      }
       if (slots[2 * slot] === hash && this.keys.at(stored - 1) === key) return stored - 1;
     }
   }
@@ -56,7 +67,8 @@ export class StringIndex {
     const number = this.keys.size;
     if ((number + 1) / (this.mask + 1) > LOAD_FACTOR_MAX) this.grow();
     this.keys.push(key);
-    this.place(hashString(key), number + 1);
+    this.place(key === this.lastAbsent ? this.lastAbsentHash : hashString(key), number + 1);
+    this.lastAbsent = null;
     return number;
   }
 

@@ -255,8 +255,10 @@ describe('prefetch (a hint for speed) changes nothing', () => {
         for (const intent of intents) {
           const before = stateBytes(prefetched.state);
           const window = [...junk, ...prefetched.history];
+          // Small states: both the members (forced) and the processed ids only (the default).
+          prefetch(prefetched.state, window, 0, window.length, 0);
+          prefetch(prefetched.state, window, window.length - 3, window.length + 5, 0);
           prefetch(prefetched.state, window, 0, window.length);
-          prefetch(prefetched.state, window, window.length - 3, window.length + 5);
           assert.deepEqual(stateBytes(prefetched.state), before);
           const expected = plain.send(intent);
           const sent = prefetched.send(intent);
@@ -286,6 +288,7 @@ describe('prefetch (a hint for speed) changes nothing', () => {
           const stream = new Stream(world);
           for (const intent of intents) stream.send(intent);
           const before = stateBytes(stream.state);
+          prefetch(stream.state, [...values, ...stream.history, ...junk], from, to, 0);
           prefetch(stream.state, [...values, ...stream.history, ...junk], from, to);
           assert.deepEqual(stateBytes(stream.state), before);
         },

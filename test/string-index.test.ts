@@ -221,6 +221,36 @@ function collidingGroups(): string[][] {
   return groups;
 }
 
+describe('StringIndex adding keys in any order of look-ups', () => {
+  // add() reuses the hash of the key the last get() found absent. Keys here are added after a
+  // look-up of another key, of none, or of the same key, across growths: every one must be found.
+  test('additions after look-ups of other keys, of no key and of the same key', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(keyArbitrary, { minLength: 1, maxLength: 1_500 }),
+        fc.array(fc.constantFrom('same', 'other', 'none', 'twice'), { minLength: 1, maxLength: 1_500 }),
+        (keys, plan) => {
+          const index = new StringIndex();
+          const decoy = '\u0000decoy'.repeat(10);
+          for (const [number, key] of keys.entries()) {
+            const step = plan[number % plan.length];
+            if (step === 'same') assert.equal(index.get(copyOf(key)), -1);
+            if (step === 'other') assert.equal(index.get(`${decoy}${number}`), -1);
+            if (step === 'twice') {
+              assert.equal(index.get(key), -1);
+              assert.equal(index.get(`${decoy}${number}`), -1);
+            }
+            assert.equal(index.add(key), number);
+          }
+          for (const [number, key] of keys.entries()) assert.equal(index.get(copyOf(key)), number);
+          assert.equal(index.get(decoy), -1);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe('StringIndex with keys that differ by trailing NULs', () => {
   // Keys whose hash is a multiple of 2²⁰: appending NUL multiplies the hash by the FNV prime, so the
   // key, key + NUL and key + NUL + NUL start their probe at the same record in any table of up to

@@ -21,7 +21,7 @@ export function triggerKeyOf(numerator: bigint, holdings: bigint): bigint {
   return key < KEY_MIN ? KEY_MIN : key > KEY_MAX ? KEY_MAX : key;
 }
 
-/** Heap capacity to start with; it doubles as needed. */
+/** Heap capacity to start with; `reserve` grows it to the member table's. */
 const HEAP_INITIAL_CAPACITY = 1024;
 /** One 64-bit word seen as two 32-bit halves: a key splits without bigint shifts and conversions. */
 const keyWord = new BigInt64Array(1);

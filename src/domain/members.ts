@@ -127,7 +127,8 @@ export class MemberTable {
   }
 
   // Reads for prefetch.ts: each returns a number made of what it read, so that the reads cannot be
-  // dropped as unused; nothing is written.
+  // dropped as unused; nothing the table holds is written (encodeId fills the caller's array and the
+  // index's encoding scratch).
 
   /** Reads the member's row: its first and last words, both cache lines a row may span. */
   touch(member: MemberIndex): number {

@@ -19,7 +19,8 @@
 // stored string (a Map, or a table of hashes alone, takes two or three misses). Other keys (UUIDs,
 // Chinese text, ids of 13 units or more such as the service's 'mem_' + 12 base64url characters)
 // are matched by hash and confirmed against `keys[number]`. A match is always confirmed by the key
-// itself, its bytes or the string, so equal hashes cost time, never correctness.
+// itself, its bytes or the string, so equal hashes cost time, never correctness (except in
+// `likelyGet`, the prefetch's guess, which takes such a key by its hash and decides nothing).
 //
 // Why 16 bytes and not 32 (20 inline units, enough for the service's ids): the table holds two to
 // four records per key, and a table four times as large as 8-byte pairs made absent keys and

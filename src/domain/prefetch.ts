@@ -11,8 +11,9 @@
 // reads in the cache. With fewer than PREFETCH_MEMBERS_MIN members, whose data the caches hold
 // anyway, only the processed-id slots are read ahead.
 //
-// A hint only: it reads memory and writes nothing the state holds (the scratch arrays are its own),
-// so whatever it reads or skips, every outcome is the same (test/properties.test.ts checks that).
+// A hint only: it reads memory and writes nothing the state holds (only its own scratch arrays and
+// the member index's encoding scratch, which every look-up rewrites before it reads), so whatever it
+// reads or skips, every outcome is the same (test/properties.test.ts checks that).
 // The sequencer calls it per window of PREFETCH_WINDOW commands, as does bench:engine.
 import { MemberTable, NOBODY, type State } from './state.ts';
 import { hashString } from './string-index.ts';

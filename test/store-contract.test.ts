@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { PostgresStore } from '../src/store/postgres.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
-import type { EventStore } from '../src/store/store.ts';
+import { type EventStore, GENESIS_HASH } from '../src/store/store.ts';
 import { type StoreFixture, storeContract } from './store-contract.ts';
 import { createTestDatabase, createTestSchema, type TestDatabase } from './support/postgres.ts';
 
@@ -144,7 +144,7 @@ describe('PostgresStore', () => {
               commandId: null,
               body: 'b',
               recordedAtMs: 1,
-              previousHash: 'p',
+              previousHash: GENESIS_HASH, // the log's guard refuses a row that does not follow it
               hash: 'h',
             },
           ],

@@ -222,8 +222,9 @@ export function storeContract(name: string, open: () => Promise<StoreFixture>): 
 
     it('accepts any number of rows without a command id', () =>
       withStore(async (store) => {
-        await store.append(chain(1, [{ commandId: null }, { commandId: null }]), []);
-        await store.append(chain(3, [{ commandId: null }]), []);
+        const first = chain(1, [{ commandId: null }, { commandId: null }]);
+        await store.append(first, []);
+        await store.append(chain(3, [{ commandId: null }], (first[1] as LogRow).hash), []);
         assert.deepEqual(
           (await store.read(1, 10)).map((row) => row.commandId),
           [null, null, null],
@@ -234,10 +235,10 @@ export function storeContract(name: string, open: () => Promise<StoreFixture>): 
       withStore(async (store) => {
         const first = rowsFrom(1, 2);
         await store.append(first, outcomesFrom(1, 1));
-        const again = chain(2, [{ commandId: 'cmd_other' }]);
+        const again = chain(2, [{ commandId: 'cmd_other' }], (first[0] as LogRow).hash);
         await assert.rejects(store.append(again, []));
         await assert.rejects(store.append([], [outcome(2), outcome(1)]));
-        await assert.rejects(store.append(chain(3, [{}]), outcomesFrom(1, 1)));
+        await assert.rejects(store.append(chain(3, [{}], (first[1] as LogRow).hash), outcomesFrom(1, 1)));
         assert.deepStrictEqual(await store.read(1, 100), first);
         assert.deepStrictEqual(await store.readOutcomes(1, 100), outcomesFrom(1, 1));
       }));

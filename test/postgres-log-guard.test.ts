@@ -58,6 +58,9 @@ describe('the PostgreSQL log refuses rows that do not follow it', () => {
   interface Log {
     readonly store: PostgresStore;
     readonly client: pg.Client;
+    /** The store's schema, and the database's URL without it on the search path. */
+    readonly schema: string;
+    readonly databaseUrl: string;
     sequences(): Promise<number[]>;
   }
 
@@ -71,6 +74,8 @@ describe('the PostgreSQL log refuses rows that do not follow it', () => {
       await work({
         store,
         client,
+        schema: (new URL(schema.url).searchParams.get('options') ?? '').replace('-c search_path=', ''),
+        databaseUrl: database.url,
         async sequences() {
           const result = await client.query('SELECT sequence FROM events ORDER BY sequence');
           return result.rows.map((row: { sequence: string }) => Number(row.sequence));
@@ -132,5 +137,63 @@ describe('the PostgreSQL log refuses rows that do not follow it', () => {
         insertDirectly(log.client, [rows[1] as LogRow]),
         /events 2 to 2 would go before events already in the log/,
       );
+    }));
+
+  test('given a session whose search path does not name the store, or a temporary table named events, then the guard still checks the log', () =>
+    withLog(async (log) => {
+      const rows = chain(1, 3, GENESIS_HASH);
+      await log.store.append(rows, []);
+      const other = new pg.Client({ connectionString: log.databaseUrl });
+      await other.connect();
+      try {
+        const events = `${other.escapeIdentifier(log.schema)}.events`;
+        const insert = (row: LogRow) =>
+          other.query(
+            `INSERT INTO ${events} (sequence, type, command_id, body, recorded_at_ms, previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+            columns.map((column) => row[column]),
+          );
+        const fork = chain(4, 4, (rows[0] as LogRow).hash)[0] as LogRow;
+        await assert.rejects(insert(fork), /event 4 does not name the hash of event 3/);
+        // A temporary table named events, holding a head the fork would follow, is not the log.
+        await other.query(`CREATE TEMP TABLE events (LIKE ${events})`);
+        await other.query('INSERT INTO events SELECT * FROM ' + events + ' WHERE sequence = 1');
+        await other.query('UPDATE events SET sequence = 3');
+        await assert.rejects(insert(fork), /event 4 does not name the hash of event 3/);
+        await insert(chain(4, 4, (rows[2] as LogRow).hash)[0] as LogRow);
+        assert.deepEqual(await log.sequences(), [1, 2, 3, 4]);
+      } finally {
+        await other.end();
+      }
+    }));
+
+  test('given rows of one statement out of order, then they are taken as the sequence they make', () =>
+    withLog(async (log) => {
+      const rows = chain(1, 3, GENESIS_HASH);
+      await insertDirectly(log.client, [rows[2], rows[0], rows[1]] as LogRow[]);
+      assert.deepEqual(await log.sequences(), [1, 2, 3]);
+      await assert.rejects(insertDirectly(log.client, chain(0, 0, GENESIS_HASH)), /the log counts from 1/);
+    }));
+
+  test('given a database of the schema before the guard, with events in it, then migrating adds the guard and the log goes on', () =>
+    withLog(async (log) => {
+      // Back to schema version 3, as a database written before the guard was.
+      await log.client.query('DROP TRIGGER events_follow_the_log ON events');
+      await log.client.query('DROP FUNCTION events_follow_the_log()');
+      await log.client.query('DELETE FROM schema_migrations WHERE version = 4');
+      const rows = chain(1, 3, GENESIS_HASH);
+      await insertDirectly(log.client, rows);
+      const url = `${log.databaseUrl}${log.databaseUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${log.schema}`)}`;
+      const reopened = await PostgresStore.open(url);
+      try {
+        const head = (rows[2] as LogRow).hash;
+        await assert.rejects(
+          reopened.append(chain(5, 5, head), []),
+          /would not follow the log, which ends at event 3/,
+        );
+        await reopened.append(chain(4, 5, head), []);
+        assert.deepEqual(await log.sequences(), [1, 2, 3, 4, 5]);
+      } finally {
+        await reopened.close();
+      }
     }));
 });

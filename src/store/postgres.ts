@@ -59,29 +59,36 @@ const migrations: readonly string[] = [
    );`,
   // What an entry audits (a command's id…), so that a retry can write a lost entry without a second one.
   `ALTER TABLE audit ADD COLUMN entry_key TEXT UNIQUE;`,
-  // The database's own guard on the log: whatever writes to it, a statement's rows must continue the
-  // sequence from the log's last row, without a gap, and the first of them must name that row's
-  // hash; otherwise they are refused, and the statement (with its outcomes) writes nothing. The
-  // sequence key alone refused only a repeated sequence, so a writer's bug could leave a gap or
-  // start a second chain. Checked once per statement: a pass over its rows and two index look-ups
-  // (about a tenth of bench:store's PostgreSQL rate). The hashes themselves, each row's and the links
-  // among one statement's rows, are verify's to check: a join among the rows cost as much again.
-  `CREATE FUNCTION events_follow_the_log() RETURNS trigger LANGUAGE plpgsql
-     SET search_path FROM CURRENT AS $$
+  // The database's own guard on the log: a statement's inserted rows must continue the sequence
+  // from the log's last row, from 1, without a gap, and the first of them must name that row's hash;
+  // otherwise the statement (with its outcomes) writes nothing, with SQLSTATE 23000. The sequence key
+  // alone refused only a repeated sequence, so a writer's bug could leave a gap or start a second
+  // chain. Checked once per statement: a pass over its rows and two index look-ups (it costs about a
+  // tenth of bench:store's PostgreSQL rate). The hashes themselves, each row's and the links among
+  // one statement's rows, and changes to rows already written, are verify's to find: a join among
+  // the rows cost as much again. The function's search path is the schema it was created in, then
+  // pg_temp, so neither the session's path nor a temporary table named events can misdirect it.
+  `CREATE FUNCTION events_follow_the_log() RETURNS trigger LANGUAGE plpgsql AS $$
    DECLARE
      first_sequence BIGINT;
      last_sequence BIGINT;
      appended_count BIGINT;
      head_sequence BIGINT;
      head_hash TEXT;
+     log_end BIGINT;
      first_link TEXT;
    BEGIN
      SELECT min(sequence), max(sequence), count(*) INTO first_sequence, last_sequence, appended_count
        FROM appended;
      IF appended_count = 0 THEN RETURN NULL; END IF;
+     IF first_sequence < 1 THEN
+       RAISE EXCEPTION 'event % is not a sequence number: the log counts from 1', first_sequence
+         USING ERRCODE = 'integrity_constraint_violation';
+     END IF;
      IF last_sequence - first_sequence + 1 <> appended_count THEN
        RAISE EXCEPTION 'events % to % leave a gap: % events for % sequence numbers',
-         first_sequence, last_sequence, appended_count, last_sequence - first_sequence + 1;
+         first_sequence, last_sequence, appended_count, last_sequence - first_sequence + 1
+         USING ERRCODE = 'integrity_constraint_violation';
      END IF;
      SELECT sequence, hash INTO head_sequence, head_hash FROM events
        WHERE sequence < first_sequence ORDER BY sequence DESC LIMIT 1;
@@ -90,16 +97,24 @@ const migrations: readonly string[] = [
        head_hash := '${GENESIS_HASH}';
      END IF;
      IF head_sequence <> first_sequence - 1 THEN
-       RAISE EXCEPTION 'event % would not follow the log, which ends at event %', first_sequence, head_sequence;
+       RAISE EXCEPTION 'event % would not follow the log, which ends at event %', first_sequence, head_sequence
+         USING ERRCODE = 'integrity_constraint_violation';
      END IF;
-     IF EXISTS (SELECT 1 FROM events WHERE sequence > last_sequence) THEN
-       RAISE EXCEPTION 'events % to % would go before events already in the log', first_sequence, last_sequence;
+     SELECT max(sequence) INTO log_end FROM events;
+     IF log_end > last_sequence THEN
+       RAISE EXCEPTION 'events % to % would go before events already in the log, which ends at event %',
+         first_sequence, last_sequence, log_end
+         USING ERRCODE = 'integrity_constraint_violation';
      END IF;
      SELECT previous_hash INTO first_link FROM appended WHERE sequence = first_sequence;
      IF first_link IS DISTINCT FROM head_hash THEN
-       RAISE EXCEPTION 'event % does not name the hash of event %, the log''s last', first_sequence, head_sequence;
+       RAISE EXCEPTION 'event % does not name the hash of event %, the log''s last', first_sequence, head_sequence
+         USING ERRCODE = 'integrity_constraint_violation';
      END IF;
      RETURN NULL;
+   END $$;
+   DO $$ BEGIN
+     EXECUTE format('ALTER FUNCTION events_follow_the_log() SET search_path = %I, pg_temp', current_schema());
    END $$;
    CREATE TRIGGER events_follow_the_log AFTER INSERT ON events
      REFERENCING NEW TABLE AS appended FOR EACH STATEMENT EXECUTE FUNCTION events_follow_the_log();`,

@@ -726,6 +726,17 @@ describe('dividends and legacy conversion', () => {
         ['mem_u', '0.00'],
       ],
     );
+    // A page and a search: the total counts what matched, the page holds its slice, formatted.
+    const page = expectOk(await api.get('/v1/legacy/accounts?offset=1&limit=1', api.finance), 'page');
+    assert.equal(page.total, 3);
+    assert.deepEqual(
+      page.items.map((item: Json) => [item.member, item.coins, item.lockedCash]),
+      [['mem_b', '50.50', '0.00']],
+    );
+    const found = expectOk(await api.get('/v1/legacy/accounts?search=MEM_U', api.finance), 'search');
+    assert.equal(found.total, 1);
+    assert.equal(found.items[0].member, 'mem_u');
+    assert.equal(found.items[0].lockedPoints, after.lockedPoints);
     const summary = expectOk(await api.get('/v1/reports/summary', api.finance), 'summary');
     assert.deepEqual([summary.coinsGranted, summary.coinsRedeemed], ['650.50', '500.00']);
   });

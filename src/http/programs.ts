@@ -340,16 +340,20 @@ function readRoutes(service: PoolpointService): Route[] {
         const { offset, limit } = paging(query);
         const search = (query.search ?? '').toLowerCase();
         const state = service.state;
+        // Filtered and sorted by id first; only the page's amounts are formatted.
         const accounts = [...state.legacy.accounts()]
-          .map(([index, coins, points, cash]) => ({
-            member: state.members.id(index),
+          .map(([index, coins, points, cash]) => ({ member: state.members.id(index), coins, points, cash }))
+          .filter((account) => search === '' || account.member.toLowerCase().includes(search))
+          .sort((left, right) => (left.member < right.member ? -1 : left.member > right.member ? 1 : 0));
+        return {
+          total: accounts.length,
+          items: accounts.slice(offset, offset + limit).map(({ member, coins, points, cash }) => ({
+            member,
             coins: formatCents(coins),
             lockedPoints: formatMicros(points),
             lockedCash: formatCents(cash),
-          }))
-          .filter((account) => search === '' || account.member.toLowerCase().includes(search))
-          .sort((left, right) => (left.member < right.member ? -1 : left.member > right.member ? 1 : 0));
-        return { total: accounts.length, items: accounts.slice(offset, offset + limit) };
+          })),
+        };
       },
     },
   ];

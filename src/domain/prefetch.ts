@@ -28,7 +28,6 @@ export const PREFETCH_WINDOW = 32;
 const ENCODED_WORDS = 4;
 const memberIds = new Int32Array(PREFETCH_WINDOW * ENCODED_WORDS);
 const hasMember = new Uint8Array(PREFETCH_WINDOW);
-const idHashes = new Int32Array(PREFETCH_WINDOW);
 const buyers = new Int32Array(PREFETCH_WINDOW);
 const recruiters = new Int32Array(PREFETCH_WINDOW);
 const owners = new Int32Array(PREFETCH_WINDOW);
@@ -67,7 +66,7 @@ export function prefetch(
   }
 }
 
-/** The processed-id slots of commands[from, from + count) only. */
+/** The processed-id slots of commands[from, from + count): each hash, then its slot, independent of the others. */
 function prefetchProcessed(state: State, commands: readonly unknown[], from: number, count: number): void {
   const processed = state.processedIds;
   let read = 0;
@@ -80,31 +79,27 @@ function prefetchProcessed(state: State, commands: readonly unknown[], from: num
 
 /** prefetch over commands[from, from + count), count at most PREFETCH_WINDOW, both within the array. */
 function prefetchWindow(state: State, commands: readonly unknown[], from: number, count: number): void {
+  prefetchProcessed(state, commands, from, count);
   const members = state.members;
-  const processed = state.processedIds;
   const binds = state.config.bindOnFirstOrder;
   let read = 0;
-  // The ids' hashes and encodings (no memory but the commands' own; a hash of 0 stands for "no id":
-  // a real id hashing to 0 is just not prefetched) and the merchants.
+  // The member ids' encodings (no memory but the commands' own) and the merchants.
   for (let at = 0; at < count; at += 1) {
-    const command = commands[from + at] as Partial<Record<'member' | 'id' | 'merchant', unknown>> | null;
+    const command = commands[from + at] as Partial<Record<'member' | 'merchant', unknown>> | null;
     const member = command?.member;
-    const id = command?.id;
     const merchantId = command?.merchant;
     hasMember[at] = typeof member === 'string' ? 1 : 0;
     if (typeof member === 'string') MemberTable.encodeId(member, memberIds, at * ENCODED_WORDS);
-    idHashes[at] = typeof id === 'string' ? hashString(id) : 0;
     // The merchant and its agent chain; its recruiter's and owner's rows are read below.
     const merchant = typeof merchantId === 'string' ? state.merchants.get(merchantId) : undefined;
     if (merchant !== undefined) read ^= state.touchAgentChain(merchant);
     recruiters[at] = merchant === undefined ? NOBODY : merchant.recruiter;
     owners[at] = merchant === undefined || !binds ? NOBODY : merchant.owner;
   }
-  // The id records and processed-id slots, each read independent of the others. A record names its
-  // member (a long id is taken by its hash: another row is read, harmlessly, if two collide).
+  // The id records, each read independent of the others. A record names its member (a long id is
+  // taken by its hash: another row is read, harmlessly, if two collide).
   for (let at = 0; at < count; at += 1) {
     buyers[at] = hasMember[at] === 0 ? NOBODY : members.likelyIndexOf(memberIds, at * ENCODED_WORDS);
-    read ^= processed.touch(idHashes[at] as number);
   }
   // The buyers' rows, which name the referrers (or the owner a buyer may be bound to), and cycle
   // flags; the recruiters' rows.
